@@ -1,0 +1,137 @@
+# Makefile: build, test and install fvm.
+#
+#   make                 build build/bin/fvm, its symlinks, man pages
+#   make check           all test tiers (tests/run), ends with a count line
+#   make check-unit | check-cli | check-e2e | check-lvm | check-compat
+#   make install         DESTDIR=... PREFIX=/usr/local
+#   make uninstall       removes exactly what install put there
+#   make demo            the main job: an image, VM 42, ssh into it
+#   make bench           benchmarks (ratios against baselines)
+#   SANITIZE=address,undefined   build with sanitizers (own build dir)
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
+	-Wmissing-prototypes -Wstrict-prototypes -Wvla
+PKGS := libvirt libxml-2.0 liblzma libarchive libcurl zlib libzstd \
+	libcrypto devmapper libguestfs
+
+ifneq ($(SANITIZE),)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+	-DFVM_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
+LIBS := $(PKG_LIBS) -lpthread
+
+LIB_SRC := $(wildcard lib/*.c)
+APPLET_SRC := $(wildcard applets/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
+# everything but main(): what unit tests link against
+APPLET_LIB_OBJ := $(filter-out $(BUILD)/applets/main.o,$(APPLET_OBJ))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+# applets.def is the one list; hidden applets get no symlink or page
+APPLETS := $(shell scripts/applet-names applets/applets.def)
+PUBLIC_APPLETS := $(shell scripts/applet-names --public applets/applets.def)
+LINKS := $(PUBLIC_APPLETS:%=$(BUILD)/bin/fvm-%)
+MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
+MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
+
+.PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
+	install uninstall clean demo bench units format
+
+all: $(BUILD)/bin/fvm $(LINKS) $(MAN_PAGES) units
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libfvm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/fvm: $(APPLET_OBJ) $(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libfvm.a $(LIBS)
+
+$(BUILD)/bin/fvm-%: $(BUILD)/bin/fvm
+	ln -sf fvm $@
+
+$(BUILD)/man/fvm-%.1: $(BUILD)/bin/fvm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/fvm help --man $* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/fvm.1: man/fvm.1.in $(BUILD)/bin/fvm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/fvm help --man-list > $@.list
+	sed -e 's/@VERSION@/$(VERSION)/' -e '/@APPLETS@/{r $@.list' -e 'd}' \
+		man/fvm.1.in > $@.tmp && mv $@.tmp $@ && rm -f $@.list
+
+$(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+units: $(UNIT_BIN)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
+		$(BUILD)/libfvm.a $(LIBS)
+
+check: all
+	BUILD=$(abspath $(BUILD)) tests/run
+
+check-%: all
+	BUILD=$(abspath $(BUILD)) tests/run $*
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/bin/fvm $(DESTDIR)$(BINDIR)/fvm
+	for a in $(PUBLIC_APPLETS); do \
+		ln -sf fvm $(DESTDIR)$(BINDIR)/fvm-$$a || exit 1; \
+		ln -sf fvm $(DESTDIR)$(BASHCOMPDIR)/fvm-$$a || exit 1; \
+	done
+	install -m 0644 $(BUILD)/man/fvm.1 $(MAN_APPLET) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/man/fvm.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completions/fvm.bash $(DESTDIR)$(BASHCOMPDIR)/fvm
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fvm $(DESTDIR)$(BASHCOMPDIR)/fvm \
+		$(DESTDIR)$(MANDIR)/man1/fvm.1 $(DESTDIR)$(MANDIR)/man5/fvm.conf.5
+	for a in $(PUBLIC_APPLETS); do \
+		rm -f $(DESTDIR)$(BINDIR)/fvm-$$a \
+			$(DESTDIR)$(BASHCOMPDIR)/fvm-$$a \
+			$(DESTDIR)$(MANDIR)/man1/fvm-$$a.1; \
+	done
+
+demo: all
+	scripts/demo
+
+bench: all
+	bench/run
+
+format:
+	clang-format -i lib/*.c lib/*.h applets/*.c applets/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(APPLET_OBJ:.o=.d)

@@ -1,0 +1,136 @@
+/* applets/config.c: `fvm config`: the effective configuration, or one key. */
+#include <stdio.h>
+#include <string.h>
+
+#include "applet.h"
+
+static const struct opt config_opts[] = {
+	OPT_JSON,
+	{ 'p', "path", NULL, "print the path of the configuration file",
+	  OPT_C_NONE, NULL },
+	OPT_END
+};
+
+const struct applet_info config_info = {
+	.usage = "[KEY...]",
+	.description =
+		"Print the configuration fvm runs with: the file named by "
+		"FVM_CONFIG, else /etc/fast-vm.conf, over the built-in "
+		"defaults (fvm.conf(5)). Without KEY, every known key as "
+		"KEY='value' lines that can be read back as a configuration "
+		"file; with KEYs, their bare values one per line. A "
+		"malformed file is reported with its line number and "
+		"exit status 2.",
+	.opts = config_opts,
+	.args = { OPT_C_WORDS },
+};
+
+/* single quotes unless the value is plainly safe */
+static void print_assignment(const char *k, const char *v)
+{
+	bool plain = *v != '\0';
+
+	for (const char *p = v; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._+-/:@,=",
+			    *p))
+			plain = false;
+	if (plain) {
+		printf("%s=%s\n", k, v);
+		return;
+	}
+	printf("%s='", k);
+	for (const char *p = v; *p; p++)
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	puts("'");
+}
+
+static bool known_key(const char *k)
+{
+	for (size_t i = 0; conf_keys[i]; i++)
+		if (!strcmp(conf_keys[i], k))
+			return true;
+	return false;
+}
+
+int config_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	enum out_mode mode = OUT_HUMAN;
+	struct fvm_conf *c;
+	struct out_col *cols;
+	struct out_table *t;
+	const char *arg;
+	size_t n = 0;
+	int ch, path = 0;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == OPT_K_JSON)
+			mode = OUT_JSON;
+		else if (ch == 'p')
+			path = 1;
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	for (int i = 0; i < argc; i++)
+		if (!known_key(argv[i]))
+			usage_error("unknown configuration key '%s'", argv[i]);
+	c = applet_conf();
+	if (path) {
+		printf("%s\n", c->path);
+		return 0;
+	}
+	if (argc && mode == OUT_HUMAN) {
+		for (int i = 0; i < argc; i++) {
+			char *v = conf_get(c, argv[i]);
+
+			printf("%s\n", v);
+			free(v);
+		}
+		return 0;
+	}
+	while (conf_keys[n])
+		n++;
+	cols = xcalloc(n, sizeof(*cols));
+	{
+		unsigned k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			bool want = !argc;
+
+			for (int j = 0; j < argc; j++)
+				if (!strcmp(argv[j], conf_keys[i]))
+					want = true;
+			if (!want)
+				continue;
+			cols[k].key = conf_keys[i];
+			cols[k].title = conf_keys[i];
+			cols[k].type = OUT_STR;
+			k++;
+		}
+		t = out_table_new(cols, k);
+		out_row(t);
+		for (unsigned i = 0; i < k; i++) {
+			char *v = conf_get(c, cols[i].key);
+
+			if (mode == OUT_HUMAN) {
+				if (!strcmp(cols[i].key,
+					    "FASTVM_KEYDIST_PASSWORD") && *v)
+					print_assignment(cols[i].key,
+							 "********");
+				else
+					print_assignment(cols[i].key, v);
+			}
+			out_str(t, i, v);
+			free(v);
+		}
+	}
+	if (mode == OUT_JSON)
+		out_print_record(t, mode, stdout);
+	out_table_free(t);
+	free(cols);
+	return 0;
+}

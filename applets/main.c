@@ -1,0 +1,107 @@
+/* applets/main.c: the fvm multi-call entry point: pick the applet, run it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "applet.h"
+
+#ifndef FVM_VERSION
+#define FVM_VERSION "0.0.0"
+#endif
+const char fvm_version[] = FVM_VERSION;
+
+static void print_overview(FILE *f)
+{
+	fputs("usage: fvm APPLET [OPTIONS] [ARGS]\n"
+	      "   or: fvm-APPLET [OPTIONS] [ARGS]\n"
+	      "       fvm --list | --version | --help\n"
+	      "\nfvm creates throw-away libvirt VMs from pre-made images.\n"
+	      "\nApplets:\n",
+	      f);
+	for (unsigned i = 0; i < applets_count; i++)
+		if (!(applets[i].flags & APPLET_HIDDEN))
+			fprintf(f, "  %-16s %s\n", applets[i].name,
+				applets[i].summary);
+	fputs("\n'fvm help APPLET' or 'fvm APPLET --help' tells more; "
+	      "see also fvm(1).\n",
+	      f);
+}
+
+/*
+ * Flush stdout and check it: a full disk or a closed pipe must not pass
+ * for success. A reader that went away (EPIPE) is not worth a message.
+ */
+static int close_stdout(int rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE)
+		return rc ? rc : FVM_EXIT_FAIL;
+	report("error", "writing to standard output: %s", strerror(errno));
+	return rc ? rc : FVM_EXIT_FAIL;
+}
+
+static int run_applet(const struct applet *ap, int argc, char **argv)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "fvm-%s", ap->name);
+	prog_name = name;
+	current_applet = ap;
+	return close_stdout(ap->main(argc, argv));
+}
+
+static int unknown_applet(const char *name)
+{
+	report("error", "'%s' is not an fvm applet; 'fvm --list' shows them",
+	       name);
+	return FVM_EXIT_NOAPPLET;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	const struct applet *ap;
+
+	/* a closed pipe is reported through write errors, not a signal, so
+	 * that partial output and cleanup are handled in one place */
+	signal(SIGPIPE, SIG_IGN);
+	base = base ? base + 1 : argv[0];
+	if (str_starts(base, "fvm-")) {
+		prog_name = base;
+		ap = applet_find(base + 4);
+		if (!ap)
+			return unknown_applet(base + 4);
+		return run_applet(ap, argc, argv);
+	}
+	if (argc < 2) {
+		print_overview(stderr);
+		return FVM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_overview(stdout);
+		return close_stdout(0);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("fvm %s\n", fvm_version);
+		return close_stdout(0);
+	}
+	if (!strcmp(argv[1], "--list")) {
+		for (unsigned i = 0; i < applets_count; i++)
+			if (!(applets[i].flags & APPLET_HIDDEN))
+				printf("%s\n", applets[i].name);
+		return close_stdout(0);
+	}
+	if (argv[1][0] == '-') {
+		report("error", "unknown option %s", argv[1]);
+		fputs("Try 'fvm --help'.\n", stderr);
+		return FVM_EXIT_USAGE;
+	}
+	ap = applet_find(argv[1]);
+	if (!ap)
+		return unknown_applet(argv[1]);
+	return run_applet(ap, argc - 1, argv + 1);
+}

@@ -1,0 +1,11 @@
+/* applets/table.c: the applet table, made from applets.def. */
+#include "applet.h"
+
+const struct applet applets[] = {
+#define APPLET(name, c_name, flags, summary) \
+	{ #name, summary, flags, &c_name##_info, c_name##_main },
+#include "applets.def"
+#undef APPLET
+};
+
+const unsigned applets_count = sizeof(applets) / sizeof(applets[0]);

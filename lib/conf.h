@@ -1,0 +1,69 @@
+/* lib/conf.h: the fast-vm.conf configuration, its defaults and checks. */
+#ifndef FVM_CONF_H
+#define FVM_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum fvm_storage { FVM_STORAGE_LVM, FVM_STORAGE_DIR };
+enum fvm_domain_type { FVM_DOMTYPE_AUTO, FVM_DOMTYPE_KVM, FVM_DOMTYPE_QEMU };
+
+#define FVM_DEFAULT_CONFIG "/etc/fast-vm.conf"
+
+struct conf_var {
+	char *key, *value;
+};
+
+struct fvm_conf {
+	/* fast-vm 1.7 keys */
+	char *vm_prefix;        /* VM_PREFIX [fastvm-] */
+	char *libvirt_network;  /* LIBVIRT_NETWORK [fastvm-nat] */
+	int subnet;             /* SUBNET_NUMBER [22] */
+	char *thinpool_vg;      /* THINPOOL_VG [unset] */
+	char *thinpool_lv;      /* THINPOOL_LV [fastvm-pool] */
+	char *thinpool_size;    /* THINPOOL_SIZE [50G] */
+	char *group;            /* FASTVM_GROUP [libvirt] */
+	bool owner_only_delete; /* FASTVM_OWNER_ONLY_DELETE [no] */
+	char *appliance;        /* FASTVM_APPLIANCE [import] */
+	char *keydist_password; /* FASTVM_KEYDIST_PASSWORD [unset] */
+	char *curl_opts;        /* CURL_OPTS [unset] */
+	int log_level;          /* LOG_LEVEL [7] */
+	int display_level;      /* DISPLAY_LEVEL [7] */
+	/* fvm's own keys */
+	enum fvm_storage storage; /* FVM_STORAGE [lvm with a VG, else dir] */
+	char *store_dir;          /* FVM_STORE_DIR [/var/lib/fvm] */
+	char *uri;                /* FVM_URI [qemu:///system] */
+	enum fvm_domain_type domain_type; /* FVM_DOMAIN_TYPE [auto] */
+	int vm_min, vm_max;       /* FVM_VM_RANGE [20-220] */
+	char *state_dir;          /* FVM_STATE_DIR [~/.local/state/fvm] */
+	/* from the environment */
+	char *user_dir;   /* FVM_USER_DIR [~/.fast-vm] */
+	char *system_dir; /* FVM_SYSTEM_DIR [/etc/fast-vm] */
+	/* where it came from */
+	char *path;       /* the file read (or that would be read) */
+	bool file_found;  /* false: defaults only */
+	/* every KEY=value of the file in order, known or not (hack files get
+	 * them in their environment as fast-vm sourced the whole file) */
+	struct conf_var *vars;
+	size_t nvars;
+};
+
+/* Fill c with fast-vm 1.7's defaults plus fvm's. */
+void conf_defaults(struct fvm_conf *c);
+/*
+ * Load the configuration: FVM_CONFIG's path when set (it must exist),
+ * else /etc/fast-vm.conf when it exists, else defaults. Errors name the
+ * file and line and have exit code FVM_EXIT_USAGE.
+ */
+int conf_load(struct fvm_conf *c);
+/* Parse a buffer as if it were the file at path (for tests and fuzzing). */
+int conf_parse(struct fvm_conf *c, const char *path, const char *text,
+	       size_t len);
+void conf_release(struct fvm_conf *c);
+
+/* The keys conf knows, in documentation order, for `fvm config`. */
+extern const char *const conf_keys[];
+/* The value of a known key as the user would write it (malloc'd). */
+char *conf_get(const struct fvm_conf *c, const char *key);
+
+#endif
