@@ -59,40 +59,46 @@ MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
 all: $(BUILD)/bin/fvm $(LINKS) $(MAN_PAGES) units
 
+# V=1 shows the whole command lines
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libfvm.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/bin/fvm: $(APPLET_OBJ) $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libfvm.a $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libfvm.a $(LIBS)
 
 $(BUILD)/bin/fvm-%: $(BUILD)/bin/fvm
-	ln -sf fvm $@
+	$(Q)ln -sf fvm $@
 
 $(BUILD)/man/fvm-%.1: $(BUILD)/bin/fvm
 	@mkdir -p $(dir $@)
-	$(BUILD)/bin/fvm help --man $* > $@.tmp && mv $@.tmp $@
+	$(Q)$(BUILD)/bin/fvm help --man $* > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/man/fvm.1: man/fvm.1.in $(BUILD)/bin/fvm
 	@mkdir -p $(dir $@)
-	$(BUILD)/bin/fvm help --man-list > $@.list
-	sed -e 's/@VERSION@/$(VERSION)/' -e '/@APPLETS@/{r $@.list' -e 'd}' \
+	$(Q)$(BUILD)/bin/fvm help --man-list > $@.list
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/@APPLETS@/{r $@.list' -e 'd}' \
 		man/fvm.1.in > $@.tmp && mv $@.tmp $@ && rm -f $@.list
 
 $(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
 	@mkdir -p $(dir $@)
-	sed 's/@VERSION@/$(VERSION)/' $< > $@
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
 
 units: $(UNIT_BIN)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
 		$(BUILD)/libfvm.a $(LIBS)
 
 check: all

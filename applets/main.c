@@ -8,11 +8,6 @@
 
 #include "applet.h"
 
-#ifndef FVM_VERSION
-#define FVM_VERSION "0.0.0"
-#endif
-const char fvm_version[] = FVM_VERSION;
-
 static void print_overview(FILE *f)
 {
 	fputs("usage: fvm APPLET [OPTIONS] [ARGS]\n"

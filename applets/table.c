@@ -9,3 +9,8 @@ const struct applet applets[] = {
 };
 
 const unsigned applets_count = sizeof(applets) / sizeof(applets[0]);
+
+#ifndef FVM_VERSION
+#define FVM_VERSION "0.0.0"
+#endif
+const char fvm_version[] = FVM_VERSION;

@@ -1,0 +1,30 @@
+#!/bin/sh
+# tests/cli/install.sh: make install puts binary, links, pages, completion; uninstall removes exactly that.
+. "$(dirname "$0")/../lib.sh"
+
+dest=$T_TMP/root
+make -s -C "$TOP" BUILD="$BUILD" install DESTDIR="$dest" PREFIX=/opt/fvm >"$T_TMP/log" 2>&1
+t_eq "make install" 0 $?
+for a in $(fvm --list); do
+	[ "$(readlink "$dest/opt/fvm/bin/fvm-$a")" = fvm ] &&
+		t_ok "link fvm-$a" || t_fail "link fvm-$a" "missing or wrong"
+	[ -s "$dest/opt/fvm/share/man/man1/fvm-$a.1" ] &&
+		t_ok "page fvm-$a.1" || t_fail "page fvm-$a.1" "missing"
+done
+[ -x "$dest/opt/fvm/bin/fvm" ] && t_ok "binary" || t_fail "binary" "missing"
+[ -s "$dest/opt/fvm/share/man/man1/fvm.1" ] && t_ok "fvm.1" || t_fail "fvm.1" "missing"
+[ -s "$dest/opt/fvm/share/man/man5/fvm.conf.5" ] && t_ok "fvm.conf.5" || t_fail "fvm.conf.5" "missing"
+[ -s "$dest/opt/fvm/share/bash-completion/completions/fvm" ] && t_ok "completion" ||
+	t_fail "completion" "missing"
+t_run "installed link runs" 0 "$dest/opt/fvm/bin/fvm-config" --help
+if command -v man >/dev/null; then
+	t_run "fvm.1 renders" 0 man -l "$dest/opt/fvm/share/man/man1/fvm.1"
+	t_match "fvm.1 lists an applet" 'fvm-config' "$T_OUT"
+	t_run "fvm.conf.5 renders" 0 man -l "$dest/opt/fvm/share/man/man5/fvm.conf.5"
+fi
+# something of the user's beside ours must survive uninstall
+echo keep >"$dest/opt/fvm/bin/other"
+make -s -C "$TOP" BUILD="$BUILD" uninstall DESTDIR="$dest" PREFIX=/opt/fvm >"$T_TMP/log" 2>&1
+t_eq "make uninstall" 0 $?
+left=$(cd "$dest" && find . -type f -o -type l | sort)
+t_eq "uninstall removes exactly what install put" "./opt/fvm/bin/other" "$left"

@@ -1,0 +1,147 @@
+/* tests/unit/test_conf.c: fast-vm.conf parsing, defaults and errors. */
+#include <stdlib.h>
+
+#include "../../lib/conf.h"
+#include "../../lib/err.h"
+#include "unit.h"
+
+static int parse(struct fvm_conf *c, const char *text)
+{
+	conf_defaults(c);
+	err_clear();
+	return conf_parse(c, "/etc/fast-vm.conf", text, strlen(text));
+}
+
+int main(void)
+{
+	struct fvm_conf c;
+
+	setenv("HOME", "/home/u", 1);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("FVM_USER_DIR");
+	unsetenv("FVM_SYSTEM_DIR");
+
+	CHECK_INT("empty file parses", 0, parse(&c, ""));
+	CHECK_STR("default VM_PREFIX", "fastvm-", c.vm_prefix);
+	CHECK_STR("default network", "fastvm-nat", c.libvirt_network);
+	CHECK_INT("default subnet", 22, c.subnet);
+	CHECK_STR("default pool", "fastvm-pool", c.thinpool_lv);
+	CHECK_STR("default group", "libvirt", c.group);
+	CHECK_INT("default owner-only delete", 0, c.owner_only_delete);
+	CHECK_INT("default range low", 20, c.vm_min);
+	CHECK_INT("default range high", 220, c.vm_max);
+	CHECK_INT("no VG: dir storage", FVM_STORAGE_DIR, c.storage);
+	CHECK_STR("default user dir", "/home/u/.fast-vm", c.user_dir);
+	CHECK_STR("default system dir", "/etc/fast-vm", c.system_dir);
+	CHECK_STR("default state dir", "/home/u/.local/state/fvm", c.state_dir);
+	CHECK_STR("default uri", "qemu:///system", c.uri);
+	conf_release(&c);
+
+	CHECK_INT("full file parses", 0,
+		  parse(&c, "# fast-vm configuration\n"
+			    "\n"
+			    "VM_PREFIX=\"fvm-\"\n"
+			    "  THINPOOL_VG='vg0'   # the VG\n"
+			    "export SUBNET_NUMBER=33\n"
+			    "FASTVM_OWNER_ONLY_DELETE=yes\n"
+			    "FASTVM_GROUP=\"qa team\"\n"
+			    "CURL_OPTS=\"-k --cacert \\\"/a b\\\"\"\n"
+			    "SOMETHING_ELSE=kept\n"
+			    "FVM_VM_RANGE=30-40\n"));
+	CHECK_STR("double quotes stripped", "fvm-", c.vm_prefix);
+	CHECK_STR("single quotes and comment", "vg0", c.thinpool_vg);
+	CHECK_INT("export prefix", 33, c.subnet);
+	CHECK_INT("yes", 1, c.owner_only_delete);
+	CHECK_STR("blank inside quotes", "qa team", c.group);
+	CHECK_STR("escaped quotes", "-k --cacert \"/a b\"", c.curl_opts);
+	CHECK_INT("VG set: lvm storage", FVM_STORAGE_LVM, c.storage);
+	CHECK_INT("range low", 30, c.vm_min);
+	CHECK_INT("range high", 40, c.vm_max);
+	CHECK_INT("all variables kept", 8, (long long)c.nvars);
+	CHECK_STR("unknown key kept", "SOMETHING_ELSE", c.vars[6].key);
+	conf_release(&c);
+
+	CHECK_INT("last assignment wins", 0,
+		  parse(&c, "SUBNET_NUMBER=1\nSUBNET_NUMBER=2\n"));
+	CHECK_INT("last value", 2, c.subnet);
+	conf_release(&c);
+
+	CHECK_INT("no trailing newline", 0, parse(&c, "SUBNET_NUMBER=9"));
+	CHECK_INT("no trailing newline value", 9, c.subnet);
+	conf_release(&c);
+
+	CHECK_INT("subnet 256 refused", -1, parse(&c, "\nSUBNET_NUMBER=256\n"));
+	CHECK_STR("subnet error names file, line, key and value",
+		  "/etc/fast-vm.conf:2: SUBNET_NUMBER must be a number from 0 "
+		  "to 255, not '256'",
+		  err_msg());
+	CHECK_INT("config errors are usage errors", FVM_EXIT_USAGE, err_code());
+	conf_release(&c);
+
+	CHECK_INT("negative subnet refused", -1, parse(&c, "SUBNET_NUMBER=-1\n"));
+	conf_release(&c);
+	CHECK_INT("subnet with text refused", -1, parse(&c, "SUBNET_NUMBER=2x\n"));
+	conf_release(&c);
+	CHECK_INT("empty prefix refused", -1, parse(&c, "VM_PREFIX=\n"));
+	CHECK_STR("empty prefix message",
+		  "/etc/fast-vm.conf:1: VM_PREFIX must not be empty, not ''",
+		  err_msg());
+	conf_release(&c);
+	CHECK_INT("prefix with slash refused", -1, parse(&c, "VM_PREFIX=a/b\n"));
+	conf_release(&c);
+	CHECK_INT("line without =", -1, parse(&c, "VM_PREFIX\n"));
+	CHECK_STR("line without = message",
+		  "/etc/fast-vm.conf:1: expected KEY=value, got 'VM_PREFIX'",
+		  err_msg());
+	conf_release(&c);
+	CHECK_INT("command substitution refused", -1,
+		  parse(&c, "VM_PREFIX=$(rm -rf /)\n"));
+	conf_release(&c);
+	CHECK_INT("variable in double quotes refused", -1,
+		  parse(&c, "VM_PREFIX=\"$HOME\"\n"));
+	conf_release(&c);
+	CHECK_INT("backticks refused", -1, parse(&c, "VM_PREFIX=`id`\n"));
+	conf_release(&c);
+	CHECK_INT("two commands refused", -1, parse(&c, "A=1; B=2\n"));
+	conf_release(&c);
+	CHECK_INT("unterminated quote refused", -1, parse(&c, "A='x\n"));
+	conf_release(&c);
+	CHECK_INT("bad yes/no refused", -1,
+		  parse(&c, "FASTVM_OWNER_ONLY_DELETE=maybe\n"));
+	conf_release(&c);
+	CHECK_INT("bad storage refused", -1, parse(&c, "FVM_STORAGE=zfs\n"));
+	conf_release(&c);
+	CHECK_INT("lvm without VG refused", -1, parse(&c, "FVM_STORAGE=lvm\n"));
+	conf_release(&c);
+	CHECK_INT("backwards range refused", -1, parse(&c, "FVM_VM_RANGE=50-40\n"));
+	conf_release(&c);
+	CHECK_INT("range into .2 refused", -1, parse(&c, "FVM_VM_RANGE=2-40\n"));
+	conf_release(&c);
+	CHECK_INT("relative store dir refused", -1,
+		  parse(&c, "FVM_STORE_DIR=var/lib\n"));
+	conf_release(&c);
+	CHECK_INT("log level 8 refused", -1, parse(&c, "LOG_LEVEL=8\n"));
+	conf_release(&c);
+	CHECK_INT("dir storage with VG allowed", 0,
+		  parse(&c, "THINPOOL_VG=vg\nFVM_STORAGE=dir\n"));
+	CHECK_INT("explicit dir wins", FVM_STORAGE_DIR, c.storage);
+	conf_release(&c);
+	CHECK_INT("domain type", 0, parse(&c, "FVM_DOMAIN_TYPE=qemu\n"));
+	CHECK_INT("domain type qemu", FVM_DOMTYPE_QEMU, c.domain_type);
+	conf_release(&c);
+	{
+		const char nul[] = "A=1\nB=\0x\n";
+
+		conf_defaults(&c);
+		CHECK_INT("NUL byte refused", -1,
+			  conf_parse(&c, "f", nul, sizeof(nul) - 1));
+		conf_release(&c);
+	}
+
+	/* FVM_CONFIG pointing at a missing file is an error, not defaults */
+	setenv("FVM_CONFIG", "/nonexistent/fast-vm.conf", 1);
+	CHECK_INT("missing explicit config", -1, conf_load(&c));
+	CHECK_INT("missing explicit config code", FVM_EXIT_USAGE, err_code());
+	conf_release(&c);
+	UNIT_DONE();
+}
