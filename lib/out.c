@@ -215,6 +215,8 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (unsigned c = 0; c < t->ncols; c++) {
 		w[c] = text_width(t->cols[c].title);
+		if (t->cols[c].width > w[c])
+			w[c] = t->cols[c].width;
 		for (unsigned r = 0; r < t->rows; r++) {
 			size_t x = text_width(human_text(&t->cells[r * t->ncols + c]));
 
@@ -223,7 +225,7 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 		}
 	}
 	for (int r = -1; r < (int)t->rows; r++) {
-		const char *sep = "";
+		bool first = true;
 		struct sbuf line = SBUF_INIT;
 
 		for (unsigned c = 0; c < t->ncols; c++) {
@@ -235,13 +237,15 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 				continue;
 			s = r < 0 ? col->title :
 				    human_text(&t->cells[r * t->ncols + c]);
-			pad = w[c] - text_width(s);
-			sbuf_adds(&line, sep);
+			pad = w[c] > text_width(s) ? w[c] - text_width(s) : 0;
+			if (!first)
+				sbuf_addf(&line, "%*s",
+					  col->gap ? (int)col->gap : 2, "");
+			first = false;
 			if (col->flags & OUT_RIGHT)
 				sbuf_addf(&line, "%*s%s", (int)pad, "", s);
 			else
 				sbuf_addf(&line, "%s%*s", s, (int)pad, "");
-			sep = "  ";
 		}
 		/* no trailing blanks */
 		while (line.len && line.s[line.len - 1] == ' ')
