@@ -19,6 +19,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
+	-Wno-missing-field-initializers \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla
 PKGS := libvirt libxml-2.0 liblzma libarchive libcurl zlib libzstd \
 	libcrypto devmapper libguestfs
@@ -46,6 +47,9 @@ APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 # everything but main(): what unit tests link against
 APPLET_LIB_OBJ := $(filter-out $(BUILD)/applets/main.o,$(APPLET_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+# small C drivers the shell tests run (linked like the unit tests)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 # applets.def is the one list; hidden applets get no symlink or page
 APPLETS := $(shell scripts/applet-names applets/applets.def)
@@ -93,9 +97,15 @@ $(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
 
-units: $(UNIT_BIN)
+units: $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
+		$(BUILD)/libfvm.a $(LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
