@@ -1,0 +1,56 @@
+/* lib/store-backend.h: what lib/store.c expects of a storage backend. */
+#ifndef FVM_STORE_BACKEND_H
+#define FVM_STORE_BACKEND_H
+
+#include <sys/types.h>
+
+#include "store.h"
+
+/*
+ * lib/store.c checks every name before a backend sees it, so backends may
+ * put names into paths and argv as they are.
+ */
+struct store_ops {
+	const char *kind;
+	int (*image_create)(struct store *s, const char *name, uint64_t size);
+	char *(*disk_path)(struct store *s, const char *name);
+	const char *(*disk_format)(struct store *s, const char *name);
+	int (*image_remove)(struct store *s, const char *name);
+	int (*rename)(struct store *s, const char *from, const char *to);
+	bool (*exists)(struct store *s, const char *name);
+	int (*vm_clone)(struct store *s, const char *image, const char *vm);
+	int (*vm_remove)(struct store *s, const char *vm);
+	int (*resize)(struct store *s, const char *name, uint64_t size,
+		      bool allow_shrink);
+	int (*usage)(struct store *s, const char *name, struct store_usage *u);
+	int (*pool_status)(struct store *s, struct store_pool *p);
+	char **(*list)(struct store *s, const char *prefix);
+	int (*disk_spec)(struct store *s, const char *name,
+			 struct store_disk *d);
+	void (*close)(struct store *s);
+};
+
+struct store {
+	const struct store_ops *ops;
+	/* dir */
+	char *dir; /* absolute FVM_STORE_DIR */
+	int images_fd, vms_fd;
+	gid_t gid;	 /* FASTVM_GROUP's gid, or (gid_t)-1 */
+	bool no_reflink; /* FICLONE failed once: go straight to qcow2 */
+	/* lvm */
+	char *vg, *pool;
+};
+
+int store_dir_open(struct store *s, const struct fvm_conf *c);
+int store_lvm_open(struct store *s, const struct fvm_conf *c);
+
+/* A names array under construction for store_list. */
+struct store_names {
+	char **v;
+	size_t n, cap;
+};
+void store_names_add(struct store_names *l, const char *name, size_t len);
+/* sorted, duplicates dropped, NULL-terminated; l is left empty */
+char **store_names_finish(struct store_names *l);
+
+#endif
