@@ -50,7 +50,7 @@ void opt_init(struct opt_state *st, const struct applet *ap, int argc,
 	lo = xcalloc(n + 1, sizeof(*lo));
 	/* "+" stops at the first non-option; ":" reports missing arguments
 	 * apart from unknown options */
-	sbuf_adds(&sb, "+:");
+	sbuf_adds(&sb, ap->info->options_first ? "+:" : ":");
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
 		lo[i].name = o->name;
 		lo[i].has_arg = o->arg ? required_argument : no_argument;

@@ -53,6 +53,10 @@ struct applet_info {
 	 * when repeat_last is set; OPT_C_NONE ends the list */
 	enum opt_complete args[4];
 	bool repeat_last;
+	/* options end at the first positional (a command line follows, as
+	 * in `fvm ssh 42 ls -l`); otherwise options may come anywhere and
+	 * only "--" ends them */
+	bool options_first;
 };
 
 struct applet {
@@ -71,9 +75,11 @@ const struct applet *applet_find(const char *name);
 
 /*
  * Parsing: opt_next() returns the key of the next option (with its
- * argument in *arg), -1 at the first non-option or "--" (parsing stops
- * there so "fvm ssh 42 -- cmd -x" passes "-x" on), '?' for a usage error
- * with the message recorded in lib/err, 'h' for -h/--help.
+ * argument in *arg), -1 when only positionals are left ("--" ends the
+ * options, so "fvm ssh 42 -- cmd -x" passes "-x" on; applets with
+ * options_first stop at the first positional too), '?' for a usage
+ * error with the message recorded in lib/err, 'h' for -h/--help. The
+ * positionals are argv[ind...] in their order.
  */
 struct opt_state {
 	int argc;

@@ -101,9 +101,12 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-static const char *human_text(const struct cell *c)
+static const char *human_text(const struct out_col *col,
+			      const struct cell *c)
 {
-	return c->text ? c->text : "-";
+	if (c->text)
+		return c->text;
+	return col->null_text ? col->null_text : "-";
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not valid. */
@@ -209,7 +212,8 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 	}
 	if (mode == OUT_QUIET) {
 		for (unsigned r = 0; r < t->rows; r++)
-			fprintf(f, "%s\n", human_text(&t->cells[r * t->ncols]));
+			fprintf(f, "%s\n", human_text(&t->cols[0],
+					   &t->cells[r * t->ncols]));
 		return;
 	}
 	w = xcalloc(t->ncols, sizeof(*w));
@@ -218,7 +222,8 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 		if (t->cols[c].width > w[c])
 			w[c] = t->cols[c].width;
 		for (unsigned r = 0; r < t->rows; r++) {
-			size_t x = text_width(human_text(&t->cells[r * t->ncols + c]));
+			size_t x = text_width(human_text(
+				&t->cols[c], &t->cells[r * t->ncols + c]));
 
 			if (x > w[c])
 				w[c] = x;
@@ -236,7 +241,7 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 			if (col->flags & OUT_JSON_ONLY)
 				continue;
 			s = r < 0 ? col->title :
-				    human_text(&t->cells[r * t->ncols + c]);
+				    human_text(col, &t->cells[r * t->ncols + c]);
 			pad = w[c] > text_width(s) ? w[c] - text_width(s) : 0;
 			if (!first)
 				sbuf_addf(&line, "%*s",
@@ -276,6 +281,6 @@ void out_print_record(struct out_table *t, enum out_mode mode, FILE *f)
 			continue;
 		fprintf(f, "%s:%*s %s\n", t->cols[c].title,
 			(int)(w - text_width(t->cols[c].title)), "",
-			human_text(&t->cells[c]));
+			human_text(&t->cols[c], &t->cells[c]));
 	}
 }

@@ -49,16 +49,39 @@ int main(void)
 	}
 	CHECK("no prefix matching", applet_find("conf") == NULL);
 
-	/* parsing stops at the first non-option and at -- */
+	/* options anywhere, positionals kept in order */
 	{
-		char *argv[] = { "config", "--json", "KEY", "--path", NULL };
+		char *argv[] = { "config", "--json", "KEY", "--path", "KEY2", NULL };
 		struct opt_state st;
 		const char *arg;
 
-		opt_init(&st, applet_find("config"), 4, argv);
+		opt_init(&st, applet_find("config"), 5, argv);
 		CHECK_INT("long option", OPT_K_JSON, opt_next(&st, &arg));
-		CHECK_INT("stops at positional", -1, opt_next(&st, &arg));
-		CHECK_INT("positional index", 2, st.ind);
+		CHECK_INT("option after a positional", 'p', opt_next(&st, &arg));
+		CHECK_INT("then the end", -1, opt_next(&st, &arg));
+		CHECK_INT("positional index", 3, st.ind);
+		CHECK_STR("first positional", "KEY", argv[3]);
+		CHECK_STR("second positional", "KEY2", argv[4]);
+		opt_release(&st);
+	}
+	/* options_first: a command line follows the first positional */
+	{
+		struct applet_info info = *applet_find("config")->info;
+		struct applet ap = *applet_find("config");
+		char *argv[] = { "x", "--json", "42", "ls", "-l", "--path", NULL };
+		struct opt_state st;
+		const char *arg;
+
+		info.options_first = true;
+		ap.info = &info;
+		opt_init(&st, &ap, 6, argv);
+		CHECK_INT("options_first: leading option", OPT_K_JSON,
+			  opt_next(&st, &arg));
+		CHECK_INT("options_first: stops at positional", -1,
+			  opt_next(&st, &arg));
+		CHECK_INT("options_first: index", 2, st.ind);
+		CHECK_STR("options_first: the command keeps its options", "-l",
+			  argv[4]);
 		opt_release(&st);
 	}
 	{

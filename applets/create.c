@@ -1,0 +1,398 @@
+/* applets/create.c: `fvm create IMAGE|PROFILE N...`: VMs from an image, all or nothing. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/hack.h"
+#include "../lib/tmpl.h"
+#include "../lib/txn.h"
+#include "vm.h"
+
+enum { OPT_STRICT = OPT_K_FIRST_FREE };
+
+static const struct opt create_opts[] = {
+	{ 'n', "note", "TEXT", "note shown by list (fast-vm: edit_note)" },
+	{ OPT_STRICT, "strict", NULL,
+	  "a failing hack file rolls the VM back instead of a warning" },
+	OPT_JSON,
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info create_info = {
+	.usage = "IMAGE|PROFILE N...|base",
+	.description =
+		"Create VM number N from an imported image, or from a profile "
+		"(an image with its own template and hacks): clone the image's "
+		"disk (a thin snapshot, or a copy-on-write overlay on the dir "
+		"storage), define the domain from the template with fast-vm's "
+		"macros expanded, record owner, time, profile and note in its "
+		"title and description as fast-vm does, and reserve "
+		"192.168.S.N for it in the network's DHCP. Then the image's "
+		"hack file, if any, customises it.\n"
+		"Each VM is made all or nothing: when a step fails, or on "
+		"Ctrl-C, the steps done so far are undone. Several numbers "
+		"are created in parallel. 'base' defines the image's own VM "
+		"(its disk is the image), for changing the image itself.\n"
+		"Exit status 3: no such image or profile; 4: the VM exists "
+		"already or is busy; 2: a number outside FVM_VM_RANGE.",
+	.opts = create_opts,
+	.args = { OPT_C_IMAGE_OR_PROFILE, OPT_C_VM_FREE },
+	.repeat_last = true,
+};
+
+struct create_ctx {
+	struct fvm_conf *c;
+	struct tmpl_source src;
+	const char *note;
+	bool strict, quiet;
+	bool kvm_usable;
+	struct out_table *out;
+	pthread_mutex_t mu;
+};
+
+static const struct out_col created_cols[] = {
+	{ "number", "VM#", OUT_INT, OUT_RIGHT },
+	{ "name", "Name", OUT_STR },
+	{ "ip", "IP", OUT_STR },
+	{ "mac", "MAC", OUT_STR },
+	{ "image", "Image", OUT_STR },
+	{ "profile", "Profile", OUT_STR },
+};
+
+/* ---- undo steps ---- */
+
+struct undo_disk {
+	char *name;
+};
+
+static int undo_disk(void *arg)
+{
+	struct undo_disk *u = arg;
+
+	return store_vm_remove(vm_store(), u->name);
+}
+
+static void free_undo_disk(void *arg)
+{
+	struct undo_disk *u = arg;
+
+	free(u->name);
+	free(u);
+}
+
+static int undo_domain(void *arg)
+{
+	return virt_remove_domain(vm_virt(false), arg);
+}
+
+static void free_domain(void *arg)
+{
+	virDomainFree(arg);
+}
+
+struct undo_dhcp {
+	char *network, *mac, *ip;
+};
+
+static int net_lock(struct lock *l, const char *network)
+{
+	char name[300], what[300];
+
+	snprintf(name, sizeof(name), "net-%s", network);
+	snprintf(what, sizeof(what), "network %s", network);
+	return lock_take(l, name, what, true, LOCK_WAIT_MS);
+}
+
+static int undo_dhcp(void *arg)
+{
+	struct undo_dhcp *u = arg;
+	struct lock l = LOCK_INIT;
+	int rc;
+
+	if (net_lock(&l, u->network) < 0)
+		return -1;
+	rc = virt_dhcp_remove(vm_virt(false), u->network, u->mac, u->ip);
+	lock_drop(&l);
+	return rc;
+}
+
+static void free_undo_dhcp(void *arg)
+{
+	struct undo_dhcp *u = arg;
+
+	free(u->network);
+	free(u->mac);
+	free(u->ip);
+	free(u);
+}
+
+/* ---- the steps ---- */
+
+static int interrupted(void)
+{
+	if (txn_interrupted())
+		return err_set(FVM_EXIT_FAIL, "interrupted");
+	return 0;
+}
+
+static int define_vm(struct create_ctx *x, int n, const char *name,
+		     struct txn *t, virDomainPtr *domp, char **macp)
+{
+	struct store_disk disk = { 0 };
+	struct tmpl_vars vars = { 0 };
+	char mac[18];
+	char *xml;
+	virDomainPtr dom;
+
+	if (store_disk_spec(vm_store(), name, &disk) < 0)
+		return -1;
+	vm_mac(x->c, n, mac);
+	vars.vm_name = name;
+	vars.image = x->src.image;
+	vars.number = n;
+	vars.disk = &disk;
+	vars.mac = mac;
+	vars.domain_type = x->c->domain_type;
+	vars.kvm_usable = x->kvm_usable;
+	xml = tmpl_expand_file(x->c, x->src.xml_path, &vars, macp);
+	store_disk_release(&disk);
+	if (!xml)
+		return err_context("template %s", x->src.xml_path);
+	dom = virt_define(vm_virt(false), xml);
+	free(xml);
+	if (!dom)
+		return -1;
+	txn_push(t, "the domain definition", undo_domain, dom, free_domain);
+	*domp = dom;
+	return 0;
+}
+
+static int reserve_ip(struct create_ctx *x, const char *name, const char *mac,
+		      const char *ip, struct txn *t)
+{
+	struct lock l = LOCK_INIT;
+	struct undo_dhcp *u;
+	int rc;
+
+	if (net_lock(&l, x->c->libvirt_network) < 0)
+		return -1;
+	rc = virt_dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip,
+			   name);
+	lock_drop(&l);
+	if (rc < 0)
+		return err_context("DHCP reservation of %s", ip);
+	u = xcalloc(1, sizeof(*u));
+	u->network = xstrdup(x->c->libvirt_network);
+	u->mac = xstrdup(mac);
+	u->ip = xstrdup(ip);
+	txn_push(t, "the DHCP reservation", undo_dhcp, u, free_undo_dhcp);
+	return 0;
+}
+
+static int run_hacks(struct create_ctx *x, int n, const char *name,
+		     const char *mac)
+{
+	struct hack_vars hv = { name, mac, n, x->src.image, x->src.profile };
+	char *output = NULL;
+	int rc;
+
+	if (!x->src.hacks_path)
+		return 0;
+	rc = hack_run(x->c, x->src.hacks_path, &hv, &output);
+	if (output && *output && !x->quiet)
+		fputs(output, stderr);
+	free(output);
+	if (rc < 0 && !x->strict) {
+		warning("%s; the VM was kept (--strict rolls it back)",
+			err_msg());
+		return 0;
+	}
+	return rc;
+}
+
+static void record(struct create_ctx *x, int n, const char *name,
+		   const char *ip, const char *mac)
+{
+	pthread_mutex_lock(&x->mu);
+	out_row(x->out);
+	if (n >= 0)
+		out_int(x->out, 0, n);
+	else
+		out_str(x->out, 0, NULL);
+	out_str(x->out, 1, name);
+	out_str(x->out, 2, ip);
+	out_str(x->out, 3, mac);
+	out_str(x->out, 4, x->src.image);
+	out_str(x->out, 5, x->src.profile);
+	pthread_mutex_unlock(&x->mu);
+}
+
+static int create_one(int n, void *ctx)
+{
+	struct create_ctx *x = ctx;
+	struct txn t = TXN_INIT;
+	struct lock l = LOCK_INIT;
+	struct vm_entry old;
+	struct vm_meta meta = { 0 };
+	virDomainPtr dom = NULL;
+	char *name, *image_disk, *mac = NULL;
+	char ip[16];
+	struct undo_disk *ud;
+	int rc = -1;
+
+	name = vm_name(x->c, x->src.image, n);
+	image_disk = vm_name(x->c, x->src.image, -1);
+	vm_ip(x->c, n, ip);
+	if (vm_lock(&l, n) < 0)
+		goto out;
+	if (virt_find_vm(vm_virt(false), x->c, n, &old) == 0) {
+		err_set(FVM_EXIT_CONFLICT, "VM %d exists already (%s)", n,
+			old.name);
+		virt_vm_release(&old);
+		goto out;
+	}
+	if (err_code() != FVM_EXIT_NOTFOUND)
+		goto out;
+	err_clear();
+	if (interrupted() < 0 ||
+	    store_vm_clone(vm_store(), image_disk, name) < 0)
+		goto out;
+	ud = xcalloc(1, sizeof(*ud));
+	ud->name = xstrdup(name);
+	txn_push(&t, "the VM disk", undo_disk, ud, free_undo_disk);
+	if (interrupted() < 0 || define_vm(x, n, name, &t, &dom, &mac) < 0)
+		goto out;
+	meta.owner = (char *)vm_user();
+	meta.activity = time(NULL);
+	meta.profile = x->src.profile;
+	meta.note = (char *)(x->note ? x->note : "");
+	if (virt_set_meta(dom, n, &meta) < 0)
+		goto out;
+	if (!mac) {
+		err_set(FVM_EXIT_FAIL, "the template has no NIC on network %s",
+			x->c->libvirt_network);
+		goto out;
+	}
+	if (interrupted() < 0 || reserve_ip(x, name, mac, ip, &t) < 0)
+		goto out;
+	if (interrupted() < 0 || run_hacks(x, n, name, mac) < 0 ||
+	    interrupted() < 0)
+		goto out;
+	txn_commit(&t);
+	record(x, n, name, ip, mac);
+	rc = 0;
+out:
+	if (rc < 0) {
+		rc = err_code();
+		error("%s", err_msg());
+		if (t.n)
+			txn_rollback(&t);
+	}
+	lock_drop(&l);
+	free(mac);
+	free(name);
+	free(image_disk);
+	return rc;
+}
+
+/* `create IMAGE base`: the image's own VM, on the image's disk, as fast-vm
+ * makes it: no snapshot, no metadata, no DHCP entry */
+static int create_base(struct create_ctx *x)
+{
+	struct store_disk disk = { 0 };
+	struct tmpl_vars vars = { 0 };
+	char *name = vm_name(x->c, x->src.image, -1), *xml;
+	virDomainPtr dom;
+	int rc = FVM_EXIT_FAIL;
+
+	if (store_disk_spec(vm_store(), name, &disk) < 0)
+		goto out;
+	vars.vm_name = name;
+	vars.image = x->src.image;
+	vars.number = -1;
+	vars.disk = &disk;
+	vars.domain_type = x->c->domain_type;
+	vars.kvm_usable = x->kvm_usable;
+	xml = tmpl_expand_file(x->c, x->src.xml_path, &vars, NULL);
+	store_disk_release(&disk);
+	if (!xml)
+		goto out;
+	dom = virt_define(vm_virt(false), xml);
+	free(xml);
+	if (!dom)
+		goto out;
+	virDomainFree(dom);
+	record(x, -1, name, NULL, NULL);
+	rc = 0;
+out:
+	if (rc)
+		rc = report_err();
+	free(name);
+	return rc;
+}
+
+int create_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct create_ctx x = { 0 };
+	enum out_mode mode = OUT_HUMAN;
+	struct lock image_lock = LOCK_INIT;
+	struct vmlist l = { 0 };
+	const char *arg;
+	char *image_disk, lname[300], what[300];
+	bool base = false;
+	int c, rc;
+
+	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'n': x.note = arg; break;
+		case OPT_STRICT: x.strict = true; break;
+		case OPT_K_JSON: mode = OUT_JSON; break;
+		case 'q': x.quiet = true; mode = OUT_QUIET; break;
+		}
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 2)
+		usage_error("create needs an image or profile and VM numbers");
+	if (x.note && strchr(x.note, '\n'))
+		usage_error("a note is one line");
+	x.c = applet_conf();
+	if (argc == 2 && !strcmp(argv[1], "base"))
+		base = true;
+	else
+		vm_parse_numbers(argc - 1, argv + 1, &l);
+	if (tmpl_resolve(x.c, argv[0], &x.src) < 0)
+		die_err();
+	image_disk = vm_name(x.c, x.src.image, -1);
+	if (!store_exists(vm_store(), image_disk))
+		die(FVM_EXIT_NOTFOUND, "image '%s' does not exist (no disk %s)",
+		    x.src.image, image_disk);
+	txn_signals_block();
+	x.kvm_usable = x.c->domain_type == FVM_DOMTYPE_AUTO &&
+		       virt_kvm_usable(vm_virt(false));
+	/* the image may not change under the clones (import and image-rm
+	 * take it exclusively) */
+	snprintf(lname, sizeof(lname), "image-%s", x.src.image);
+	snprintf(what, sizeof(what), "image %s", x.src.image);
+	if (lock_take(&image_lock, lname, what, false, LOCK_WAIT_MS) < 0)
+		die_err();
+	x.out = out_table_new(created_cols,
+			      sizeof(created_cols) / sizeof(created_cols[0]));
+	pthread_mutex_init(&x.mu, NULL);
+	if (base)
+		rc = create_base(&x);
+	else
+		rc = vm_run_each(&l, create_one, &x, "created", x.quiet);
+	lock_drop(&image_lock);
+	if (mode == OUT_JSON || (mode == OUT_HUMAN && out_rows(x.out)))
+		out_print_list(x.out, mode, stdout);
+	out_table_free(x.out);
+	tmpl_source_release(&x.src);
+	vmlist_release(&l);
+	free(image_disk);
+	return rc;
+}

@@ -1,0 +1,221 @@
+/* applets/delete.c: `fvm delete N...`: a VM and everything that belongs to it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/hack.h"
+#include "../lib/tmpl.h"
+#include "../lib/txn.h"
+#include "vm.h"
+
+enum { OPT_DRY_RUN = OPT_K_FIRST_FREE };
+
+static const struct opt delete_opts[] = {
+	{ OPT_DRY_RUN, "dry-run", NULL, "say what would be removed, change nothing" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info delete_info = {
+	.usage = "N...",
+	.description =
+		"Delete VM number N: stop it if it runs, run its delete-hacks "
+		"file, remove its DHCP reservation and release its lease, "
+		"remove its disk, undefine it (with its NVRAM and managed save) "
+		"and forget its ssh host key. There is no prompt, as with "
+		"fast-vm; --dry-run shows what would go.\n"
+		"With FASTVM_OWNER_ONLY_DELETE=yes only root and the VM's owner "
+		"may delete it.\n"
+		"Exit status 3: no VM N; 4: busy.",
+	.opts = delete_opts,
+	.args = { OPT_C_VM },
+	.repeat_last = true,
+};
+
+struct delete_ctx {
+	struct fvm_conf *c;
+	bool dry_run, quiet;
+};
+
+static int owner_allows(struct delete_ctx *x, struct vm_entry *e)
+{
+	const char *me = vm_user();
+	const char *owner;
+
+	if (!x->c->owner_only_delete || getuid() == 0)
+		return 0;
+	owner = e->has_meta ? e->meta.owner : "";
+	if (*owner && !strcmp(owner, me))
+		return 0;
+	if (!*owner || !strcmp(owner, "--unknown--"))
+		return err_set(FVM_EXIT_FAIL,
+			       "only 'root' is allowed to delete VM %d "
+			       "(FASTVM_OWNER_ONLY_DELETE=yes)",
+			       e->number);
+	return err_set(FVM_EXIT_FAIL,
+		       "only 'root' and '%s' are allowed to delete VM %d "
+		       "(FASTVM_OWNER_ONLY_DELETE=yes)",
+		       owner, e->number);
+}
+
+/* fast-vm's delete hack: the profile's, else the image's */
+static char *delete_hacks_of(struct delete_ctx *x, struct vm_entry *e)
+{
+	struct tmpl_source src = { 0 };
+	const char *names[2] = { e->has_meta ? e->meta.profile : NULL, e->image };
+	char *path = NULL;
+
+	for (int i = 0; i < 2 && !path; i++) {
+		if (!names[i])
+			continue;
+		if (tmpl_resolve(x->c, names[i], &src) == 0 &&
+		    src.delete_hacks_path)
+			path = xstrdup(src.delete_hacks_path);
+		tmpl_source_release(&src);
+		memset(&src, 0, sizeof(src));
+	}
+	err_clear();
+	return path;
+}
+
+static void say(struct delete_ctx *x, const char *fmt, const char *a)
+{
+	if (x->dry_run)
+		printf(fmt, a);
+}
+
+static int remove_reservation(struct delete_ctx *x, const char *mac,
+			      const char *ip)
+{
+	struct lock l = LOCK_INIT;
+	char name[300], what[300];
+	int rc;
+
+	snprintf(name, sizeof(name), "net-%s", x->c->libvirt_network);
+	snprintf(what, sizeof(what), "network %s", x->c->libvirt_network);
+	if (lock_take(&l, name, what, true, LOCK_WAIT_MS) < 0)
+		return -1;
+	rc = virt_dhcp_remove(vm_virt(false), x->c->libvirt_network, mac, ip);
+	lock_drop(&l);
+	if (rc < 0)
+		return -1;
+	/* dnsmasq would otherwise keep the address for the old MAC until
+	 * the lease runs out */
+	if (virt_release_lease(vm_virt(false), x->c->libvirt_network, mac,
+			       ip) != 0) {
+		warning("%s", err_msg());
+		err_clear();
+	}
+	return 0;
+}
+
+static int delete_one(int n, void *ctx)
+{
+	struct delete_ctx *x = ctx;
+	struct vm_entry e = { 0 };
+	struct lock l = LOCK_INIT;
+	char *mac = NULL, *hacks = NULL, *known = NULL;
+	char ip[16];
+	int rc = -1;
+
+	vm_ip(x->c, n, ip);
+	if (!x->dry_run && vm_lock(&l, n) < 0)
+		goto out;
+	if (virt_find_vm(vm_virt(false), x->c, n, &e) < 0) {
+		if (err_code() == FVM_EXIT_NOTFOUND)
+			err_set(FVM_EXIT_NOTFOUND, "no VM with number %d", n);
+		goto out;
+	}
+	if (owner_allows(x, &e) < 0)
+		goto out;
+	mac = virt_domain_mac(e.dom, x->c->libvirt_network);
+	hacks = delete_hacks_of(x, &e);
+	known = vm_known_hosts_path(n);
+	if (x->dry_run) {
+		printf("VM %d (%s):\n", n, e.name);
+		if (e.state == VIR_DOMAIN_RUNNING || e.state == VIR_DOMAIN_PAUSED)
+			printf("  stop the running domain\n");
+		if (hacks)
+			say(x, "  run delete hacks %s\n", hacks);
+		if (mac)
+			printf("  remove DHCP reservation %s for %s and its lease\n",
+			       ip, mac);
+		if (store_exists(vm_store(), e.name))
+			say(x, "  remove disk %s\n", e.name);
+		say(x, "  undefine domain %s\n", e.name);
+		if (access(known, F_OK) == 0)
+			say(x, "  remove known host keys %s\n", known);
+		rc = 0;
+		goto out;
+	}
+	if ((e.state == VIR_DOMAIN_RUNNING || e.state == VIR_DOMAIN_PAUSED ||
+	     e.state == VIR_DOMAIN_BLOCKED) &&
+	    virt_destroy(e.dom) < 0)
+		goto out;
+	if (hacks) {
+		struct hack_vars hv = { e.name, mac, n, e.image,
+					e.has_meta ? e.meta.profile : NULL };
+		char *output = NULL;
+
+		if (hack_run(x->c, hacks, &hv, &output) < 0) {
+			warning("%s", err_msg());
+			err_clear();
+		}
+		if (output && *output && !x->quiet)
+			fputs(output, stderr);
+		free(output);
+	}
+	if (mac && remove_reservation(x, mac, ip) < 0)
+		goto out;
+	if (store_exists(vm_store(), e.name) &&
+	    store_vm_remove(vm_store(), e.name) < 0) {
+		/* the domain stays, so delete can be run again */
+		if (mac)
+			virt_dhcp_add(vm_virt(false), x->c->libvirt_network,
+				      mac, ip, e.name);
+		goto out;
+	}
+	if (virt_remove_domain(vm_virt(false), e.dom) < 0)
+		goto out;
+	if (unlink(known) < 0 && errno != ENOENT)
+		warning("cannot remove %s: %m", known);
+	if (!x->quiet)
+		printf("deleted VM %d (%s)\n", n, e.name);
+	rc = 0;
+out:
+	if (rc < 0) {
+		rc = err_code();
+		error("%s", err_msg());
+	}
+	if (e.name)
+		virt_vm_release(&e);
+	lock_drop(&l);
+	free(mac);
+	free(hacks);
+	free(known);
+	return rc;
+}
+
+int delete_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct delete_ctx x = { 0 };
+	struct vmlist l;
+	const char *arg;
+	int c, rc;
+
+	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (c == OPT_DRY_RUN)
+			x.dry_run = true;
+		else if (c == 'q')
+			x.quiet = true;
+	}
+	x.c = applet_conf();
+	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	txn_signals_block();
+	rc = vm_run_each(&l, delete_one, &x, "deleted", x.quiet || x.dry_run);
+	vmlist_release(&l);
+	return rc;
+}

@@ -1,0 +1,178 @@
+/* applets/note.c: `fvm note N [TEXT]`: the note list shows beside a VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+static const struct opt note_opts[] = {
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info note_info = {
+	.usage = "N... [-- TEXT...]",
+	.description =
+		"Set the note of VM number N to TEXT (the words joined by "
+		"blanks), in its description and its title as fast-vm's "
+		"edit_note does. Without TEXT, the note opens in $VISUAL or "
+		"$EDITOR (vi when unset). An empty TEXT ('') clears it. With "
+		"several VMs TEXT must follow --.\n"
+		"Exit status 3: no VM N.",
+	.opts = note_opts,
+	.args = { OPT_C_VM },
+};
+
+/* run the user's editor on path: $VISUAL or $EDITOR split on blanks,
+ * never through a shell */
+static int edit_file(const char *path)
+{
+	const char *ed = getenv("VISUAL");
+	char *copy, *argv[32], *save = NULL;
+	int argc = 0, st;
+	pid_t pid;
+
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	copy = xstrdup(ed);
+	for (char *w = strtok_r(copy, " \t", &save); w && argc < 30;
+	     w = strtok_r(NULL, " \t", &save))
+		argv[argc++] = w;
+	argv[argc++] = (char *)path;
+	argv[argc] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	free(copy);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return err_sys(FVM_EXIT_FAIL, "cannot run the editor");
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return err_set(FVM_EXIT_FAIL, "the editor %s failed%s", ed,
+			       WIFEXITED(st) && WEXITSTATUS(st) == 127 ?
+				       " (not found)" :
+				       "");
+	return 0;
+}
+
+static char *note_from_editor(const char *current)
+{
+	char path[] = "/tmp/fvm-note.XXXXXX";
+	struct sbuf sb = SBUF_INIT;
+	char buf[4096];
+	ssize_t k;
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot make a temporary file");
+		return NULL;
+	}
+	if (write(fd, current, strlen(current)) < 0 || close(fd) < 0 ||
+	    edit_file(path) < 0) {
+		unlink(path);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
+		sbuf_add(&sb, buf, (size_t)k);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	/* a note is one line in the title: newlines become blanks */
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.s[i] == '\n' || sb.s[i] == '\r')
+			sb.s[i] = ' ';
+	while (sb.len && sb.s[sb.len - 1] == ' ')
+		sb.s[--sb.len] = '\0';
+	return sbuf_detach(&sb);
+}
+
+struct note_ctx {
+	const char *text;
+	bool quiet;
+};
+
+static int note_one(int n, void *ctx)
+{
+	struct note_ctx *x = ctx;
+	struct vm_entry e = { 0 };
+	struct lock l = LOCK_INIT;
+	char *text = NULL;
+	int rc = 0;
+
+	if (vm_lock(&l, n) < 0)
+		return report_err();
+	if (virt_find_vm(vm_virt(false), applet_conf(), n, &e) < 0) {
+		lock_drop(&l);
+		return report_err();
+	}
+	text = x->text ? xstrdup(x->text) :
+			 note_from_editor(e.has_meta ? e.meta.note : "");
+	if (!text) {
+		rc = report_err();
+		goto out;
+	}
+	/* vm_touch gives a VM without metadata fast-vm's first */
+	if (vm_touch(&e) < 0) {
+		rc = report_err();
+		goto out;
+	}
+	free(e.meta.note);
+	e.meta.note = text;
+	text = NULL;
+	if (virt_set_meta(e.dom, n, &e.meta) < 0)
+		rc = report_err();
+	else if (!x->quiet)
+		printf("VM %d: note set\n", n);
+out:
+	free(text);
+	virt_vm_release(&e);
+	lock_drop(&l);
+	return rc;
+}
+
+int note_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct note_ctx x = { NULL, false };
+	struct sbuf sb = SBUF_INIT;
+	struct vmlist l;
+	const char *arg;
+	int c, rc, nums = 1, i;
+
+	while ((c = applet_opt(&st, argc, argv, &arg)) != -1)
+		if (c == 'q')
+			x.quiet = true;
+	argc -= st.ind;
+	argv += st.ind;
+	/* getopt has eaten a "--" right after the options; one later on
+	 * separates numbers from text */
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		;
+	if (i < argc) {
+		nums = i;
+		for (int k = i + 1; k < argc; k++)
+			sbuf_addf(&sb, "%s%s", k > i + 1 ? " " : "", argv[k]);
+		x.text = sb.s ? sb.s : "";
+	} else if (argc > 1) {
+		for (int k = 1; k < argc; k++)
+			sbuf_addf(&sb, "%s%s", k > 1 ? " " : "", argv[k]);
+		x.text = sb.s ? sb.s : "";
+	}
+	if (x.text && strpbrk(x.text, "\n\r"))
+		usage_error("a note is one line");
+	vm_parse_numbers(nums, argv, &l);
+	if (!x.text && l.len > 1)
+		usage_error("the editor edits one VM's note at a time");
+	rc = vm_run_each(&l, note_one, &x, "noted", x.quiet);
+	vmlist_release(&l);
+	sbuf_release(&sb);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* applets/resize.c: `fvm resize N SIZE`: grow (or, forced, shrink) a VM's disk. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+static const struct opt resize_opts[] = {
+	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info resize_info = {
+	.usage = "N SIZE",
+	.description =
+		"Resize the disk of VM number N to SIZE: a number of GiB as "
+		"fast-vm takes it (20), or with a unit (512M, 20G, 1T). The VM "
+		"must be stopped. Growing is safe; the guest's partitions and "
+		"filesystems are left as they are. Shrinking needs --force.\n"
+		"Exit status 3: no VM N; 4: the VM is running.",
+	.opts = resize_opts,
+	.args = { OPT_C_VM_STOPPED },
+};
+
+int resize_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct fvm_conf *c;
+	struct vm_entry e = { 0 };
+	struct store_usage u = { 0 };
+	struct lock l = LOCK_INIT;
+	struct vmlist nl;
+	const char *arg, *size_arg;
+	uint64_t size;
+	bool force = false, quiet = false;
+	int ch, n, rc = 0;
+	char *sized;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == 'f')
+			force = true;
+		else if (ch == 'q')
+			quiet = true;
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc != 2)
+		usage_error("resize takes a VM number and a size");
+	c = applet_conf();
+	vm_parse_numbers(1, argv, &nl);
+	if (nl.len != 1)
+		usage_error("resize takes one VM number");
+	n = nl.n[0];
+	vmlist_release(&nl);
+	size_arg = argv[1];
+	/* fast-vm's sizes are whole GiB */
+	sized = isdigit((unsigned char)size_arg[strlen(size_arg) - 1]) ?
+			xasprintf("%sG", size_arg) :
+			xstrdup(size_arg);
+	if (!*size_arg || store_parse_size(sized, &size) < 0)
+		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
+	free(sized);
+	if (vm_lock(&l, n) < 0)
+		die_err();
+	if (virt_find_vm(vm_virt(false), c, n, &e) < 0)
+		die_err();
+	if (e.state != VIR_DOMAIN_SHUTOFF)
+		die(FVM_EXIT_CONFLICT, "VM %d is %s; stop it first", n,
+		    virt_state_name(e.state));
+	if (store_usage(vm_store(), e.name, &u) < 0)
+		die_err();
+	if (!u.exists)
+		die(FVM_EXIT_NOTFOUND, "VM %d has no disk %s", n, e.name);
+	if (size < u.size && !force)
+		die(FVM_EXIT_USAGE,
+		    "%s is smaller than the disk (%llu bytes): shrinking "
+		    "loses data, --force does it",
+		    size_arg, (unsigned long long)u.size);
+	if (store_resize(vm_store(), e.name, size, force) < 0)
+		rc = report_err();
+	else if (!quiet)
+		printf("VM %d disk resized to %llu bytes\n", n,
+		       (unsigned long long)size);
+	if (vm_touch(&e) < 0) {
+		warning("%s", err_msg());
+		err_clear();
+	}
+	virt_vm_release(&e);
+	lock_drop(&l);
+	return rc;
+}

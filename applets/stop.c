@@ -1,0 +1,100 @@
+/* applets/stop.c: `fvm stop N... [--graceful]`: power VMs off. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vm.h"
+
+
+static const struct opt stop_opts[] = {
+	{ 'g', "graceful", NULL,
+	  "press the ACPI power button and wait for the guest to power off" },
+	{ 't', "timeout", "SECONDS",
+	  "with --graceful, how long to wait (default 120; 0: do not wait)" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info stop_info = {
+	.usage = "N...",
+	.description = "Stop VM number N: pull the plug (fast-vm's stop), or "
+		       "with --graceful ask the guest to shut down and wait "
+		       "until it has, up to --timeout seconds, then report "
+		       "how it ended. A VM that is not running is left alone.\n"
+		       "Exit status 3: no VM N; 1: the guest did not power "
+		       "off in time.",
+	.opts = stop_opts,
+	.args = { OPT_C_VM_RUNNING },
+	.repeat_last = true,
+};
+
+struct stop_ctx {
+	bool graceful, quiet;
+	long timeout;
+};
+
+static int stop_one(int n, void *ctx)
+{
+	struct stop_ctx *x = ctx;
+	struct vm_entry e = { 0 };
+	struct virt *v = vm_virt(x->graceful);
+	int rc = 0;
+
+	if (virt_find_vm(v, applet_conf(), n, &e) < 0)
+		return report_err();
+	if (e.state == VIR_DOMAIN_SHUTOFF) {
+		if (!x->quiet)
+			printf("VM %d (%s) is not running\n", n, e.name);
+	} else if (!x->graceful) {
+		if (virt_destroy(e.dom) < 0)
+			rc = report_err();
+		else if (!x->quiet)
+			printf("stopped VM %d (%s)\n", n, e.name);
+	} else if (virt_shutdown(e.dom) < 0) {
+		rc = report_err();
+	} else if (x->timeout == 0) {
+		if (!x->quiet)
+			printf("asked VM %d (%s) to shut down\n", n, e.name);
+	} else if (virt_wait_state(v, e.dom, VIR_DOMAIN_SHUTOFF,
+				   (int)x->timeout * 1000) < 0) {
+		err_context("VM %d did not power off", n);
+		rc = report_err();
+	} else if (!x->quiet) {
+		printf("VM %d (%s) shut down\n", n, e.name);
+	}
+	if (vm_touch(&e) < 0) {
+		warning("%s", err_msg());
+		err_clear();
+	}
+	virt_vm_release(&e);
+	return rc;
+}
+
+int stop_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct stop_ctx x = { false, false, 120 };
+	struct vmlist l;
+	const char *arg;
+	bool timeout_given = false;
+	int c, rc;
+
+	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'g': x.graceful = true; break;
+		case 'q': x.quiet = true; break;
+		case 't':
+			if (!parse_int(arg, 0, 86400, &x.timeout))
+				usage_error("--timeout takes seconds from 0 to "
+					    "86400, not '%s'",
+					    arg);
+			timeout_given = true;
+			break;
+		}
+	}
+	if (timeout_given && !x.graceful)
+		usage_error("--timeout goes with --graceful");
+	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	rc = vm_run_each(&l, stop_one, &x, "stopped", x.quiet);
+	vmlist_release(&l);
+	return rc;
+}

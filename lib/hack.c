@@ -1,0 +1,86 @@
+/* lib/hack.c: run fast-vm's legacy hack files with their documented environment. */
+#include "hack.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "proc.h"
+#include "util.h"
+#include "vmnum.h"
+
+struct envlist {
+	char **v;
+	size_t n;
+};
+
+static void env_add(struct envlist *e, const char *k, const char *v)
+{
+	e->v = xrealloc(e->v, sizeof(*e->v) * (e->n + 2));
+	e->v[e->n++] = xasprintf("%s=%s", k, v ? v : "");
+	e->v[e->n] = NULL;
+}
+
+int hack_run(const struct fvm_conf *c, const char *path,
+	     const struct hack_vars *v, char **output)
+{
+	struct envlist env = { NULL, 0 };
+	char hex[3], num[16], mac[18];
+	char *argv[] = { "/bin/sh", (char *)path, NULL };
+	struct proc_opts o = { 0 };
+	char *out = NULL, *errout = NULL;
+	struct stat st;
+	int rc;
+
+	if (output)
+		*output = NULL;
+	for (size_t i = 0; i < c->nvars; i++)
+		env_add(&env, c->vars[i].key, c->vars[i].value);
+	/* the derived values fast-vm's hacks rely on, after the file's own
+	 * so that they cannot be overridden by it */
+	env_add(&env, "VM_PREFIX", c->vm_prefix);
+	env_add(&env, "THINPOOL_VG", c->thinpool_vg);
+	env_add(&env, "LIBVIRT_NETWORK", c->libvirt_network);
+	snprintf(num, sizeof(num), "%d", c->subnet);
+	env_add(&env, "SUBNET_NUMBER", num);
+	env_add(&env, "VM_NAME", v->vm_name);
+	if (!v->mac) {
+		vm_mac(c, v->number, mac);
+		env_add(&env, "VM_MAC", mac);
+	} else {
+		env_add(&env, "VM_MAC", v->mac);
+	}
+	vm_hex(v->number, hex);
+	env_add(&env, "VM_HEX_NUMBER", hex);
+	snprintf(num, sizeof(num), "%d", v->number);
+	env_add(&env, "vm_number", num);
+	env_add(&env, "image_name", v->image);
+	env_add(&env, "profile_name", v->profile ? v->profile : "");
+	if (c->appliance && c->appliance[0] == '/' &&
+	    stat(c->appliance, &st) == 0 && S_ISDIR(st.st_mode))
+		env_add(&env, "LIBGUESTFS_PATH", c->appliance);
+	o.env = env.v;
+	rc = proc_run_opts(argv, &o, &out, &errout);
+	if (rc > 0) {
+		char *last = proc_last_line(errout && *errout ? errout : out);
+
+		err_set(FVM_EXIT_FAIL, "hack file %s failed with exit status %d%s%s",
+			path, rc, *last ? ": " : "", last);
+		free(last);
+	}
+	if (output) {
+		struct sbuf sb = SBUF_INIT;
+
+		sbuf_adds(&sb, out ? out : "");
+		sbuf_adds(&sb, errout ? errout : "");
+		*output = sbuf_detach(&sb);
+	}
+	free(out);
+	free(errout);
+	for (size_t i = 0; i < env.n; i++)
+		free(env.v[i]);
+	free(env.v);
+	return rc == 0 ? 0 : -1;
+}
