@@ -121,3 +121,19 @@ if command -v bash >/dev/null; then
 	t_match "bash completion offers the applet" '^config$' "$T_OUT"
 	t_match "bash completion registers the symlinks" 'fvm-config$' "$T_OUT"
 fi
+
+# completion of images and profiles comes from the store and the profile dirs
+mkdir -p "$T_TMP/store/images" "$T_TMP/udir/prof1" "$T_TMP/sdir"
+: >"$T_TMP/store/images/fastvm-centos7.raw"
+: >"$T_TMP/store/images/fastvm-debian12.raw"
+echo centos7 >"$T_TMP/udir/prof1/base_image"
+printf 'FVM_STORAGE=dir\nFVM_STORE_DIR=%s\n' "$T_TMP/store" >"$FVM_CONFIG"
+t_run "complete images and profiles" 0 env FVM_USER_DIR="$T_TMP/udir" \
+	FVM_SYSTEM_DIR="$T_TMP/sdir" fvm complete -- fvm create ""
+t_eq "images and profiles offered" "prof1
+centos7
+debian12" "$T_OUT"
+t_run "complete images by prefix" 0 env FVM_USER_DIR="$T_TMP/udir" \
+	FVM_SYSTEM_DIR="$T_TMP/sdir" fvm complete -- fvm-create de
+t_eq "image prefix" "debian12" "$T_OUT"
+: >"$FVM_CONFIG"

@@ -201,3 +201,14 @@ t_match "description keeps owner and profile" "^1,alice,[0-9]+,myprof,new note$"
 t_run "delete fast-vm's VM" 0 fvm delete 70
 t_eq "fast-vm's VM gone" 0 "$(domains)"
 t_eq "its disk gone" "" "$(ls "$store/vms")"
+
+# --- completion from live state
+t_run "create for completion" 0 fvm create -q $IMG 80 81
+t_run "complete used numbers" 0 fvm complete -- fvm delete 8
+t_eq "used numbers offered" "80
+81" "$T_OUT"
+t_run "complete free numbers" 0 fvm complete -- fvm create $IMG 8
+t_eq "free numbers skip the used ones" "82 83 84 85 86 87 88 89" "$(echo $T_OUT)"
+t_run "complete running numbers" 0 fvm complete -- fvm stop ""
+t_eq "nothing runs" "" "$T_OUT"
+t_run "delete after completion" 0 fvm delete -q 80 81
