@@ -114,8 +114,9 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 check: all
 	BUILD=$(abspath $(BUILD)) tests/run
 
-check-%: all
-	BUILD=$(abspath $(BUILD)) tests/run $*
+TIERS := unit cli e2e lvm compat
+$(TIERS:%=check-%): all
+	BUILD=$(abspath $(BUILD)) tests/run $(@:check-%=%)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -133,7 +133,7 @@ int main(void)
 		char *w2[] = { "fvm", "he" };
 		char *w3[] = { "fvm", "config", "--j" };
 		char *w4[] = { "fvm-config", "--" };
-		char *w5[] = { "fvm", "help", "con" };
+		char *w5[] = { "fvm", "help", "conf" };
 		char *w6[] = { "fvm", "-" };
 
 		complete(2, w);
