@@ -7,6 +7,9 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# a prefix of its own: VM numbers are per prefix, so other tests on the
+# same libvirtd cannot collide with this one's
+P=fvmlife-
 NET=fvmtest-life
 SUBNET=125
 IMG=ltest
@@ -16,10 +19,10 @@ URI=qemu:///system
 
 v() { timeout 60 virsh -q -c "$URI" "$@"; }
 hosts() { v net-dumpxml "$NET" | grep -c "<host mac="; }
-domains() { v list --all --name | grep -c "^fastvm-$IMG-" ; }
+domains() { v list --all --name | grep -c "^$P$IMG-" ; }
 
 remove_all() {
-	for d in $(v list --all --name | grep "^fastvm-$IMG-"); do
+	for d in $(v list --all --name | grep "^$P$IMG-"); do
 		v destroy "$d" >/dev/null 2>&1
 		v undefine --nvram "$d" >/dev/null 2>&1
 	done
@@ -35,11 +38,12 @@ t_on_exit remove_all
 store=$(mktemp -d "$LAB_DIR/e2e-life.XXXXXX")
 chmod 0755 "$store"
 mkdir -p "$store/images" "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
-cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/fastvm-$IMG.raw"
+cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/$P$IMG.raw"
 cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
 cp "$GUEST_DIR/id_ed25519" "$T_TMP/key"
 chmod 0600 "$T_TMP/key"
 cat >"$T_TMP/fast-vm.conf" <<CONF
+VM_PREFIX=$P
 LIBVIRT_NETWORK=$NET
 SUBNET_NUMBER=$SUBNET
 FVM_STORAGE=dir
@@ -61,14 +65,14 @@ t_eq "no domain after the errors" 0 "$(domains)"
 
 # --- create
 t_run "create $IMG 42" 0 fvm create $IMG 42
-t_match "create prints the VM" "42 +fastvm-$IMG-42 +192\.168\.$SUBNET\.42" "$T_OUT"
+t_match "create prints the VM" "42 +$P$IMG-42 +192\.168\.$SUBNET\.42" "$T_OUT"
 t_eq "domain defined" 1 "$(domains)"
-[ -f "$store/vms/fastvm-$IMG-42.qcow2" ] && t_ok "disk made" || t_fail "disk made" "no overlay"
-mac=$(v domiflist fastvm-$IMG-42 | awk '{print $5}')
+[ -f "$store/vms/$P$IMG-42.qcow2" ] && t_ok "disk made" || t_fail "disk made" "no overlay"
+mac=$(v domiflist $P$IMG-42 | awk '{print $5}')
 t_eq "derived MAC" "52:54:00:f5:7d:2a" "$mac"
 t_match "DHCP reservation for .42" "<host mac='$mac'.* ip='192\.168\.$SUBNET\.42'" "$(v net-dumpxml $NET)"
-t_eq "title as fast-vm writes it" "042 $(id -un)" "$(v desc --title fastvm-$IMG-42)"
-t_match "description as fast-vm writes it" "^1,$(id -un),[0-9]{10},---,$" "$(v desc fastvm-$IMG-42)"
+t_eq "title as fast-vm writes it" "042 $(id -un)" "$(v desc --title $P$IMG-42)"
+t_match "description as fast-vm writes it" "^1,$(id -un),[0-9]{10},---,$" "$(v desc $P$IMG-42)"
 t_run "create 42 again exits 4" 4 fvm create $IMG 42
 t_match "exists message" "VM 42 exists already" "$T_ERR"
 t_eq "still one domain" 1 "$(domains)"
@@ -82,15 +86,15 @@ t_eq "guest answers at its reserved address" "fvm-test" "$T_OUT"
 t_run "list active" 0 fvm list active --short
 t_eq "running VM listed" "42" "$T_OUT"
 t_run "stop --graceful" 0 fvm stop --graceful --timeout 120 42
-t_eq "shut off" "shut off" "$(v domstate fastvm-$IMG-42)"
+t_eq "shut off" "shut off" "$(v domstate $P$IMG-42)"
 t_run "info --json" 0 fvm info --json 42
 t_match "info state" '"state": "shut off"' "$T_OUT"
 t_match "info ip" "\"ip\": \"192.168.$SUBNET.42\"" "$T_OUT"
 
 # --- note and resize
 t_run "note" 0 fvm note 42 a note, with commas
-t_eq "note in the title" "042 $(id -un) a note, with commas" "$(v desc --title fastvm-$IMG-42)"
-t_match "note in the description" "^1,$(id -un),[0-9]+,---,a note, with commas$" "$(v desc fastvm-$IMG-42)"
+t_eq "note in the title" "042 $(id -un) a note, with commas" "$(v desc --title $P$IMG-42)"
+t_match "note in the description" "^1,$(id -un),[0-9]+,---,a note, with commas$" "$(v desc $P$IMG-42)"
 t_run "resize 42 to 1G" 0 fvm resize 42 1
 t_match "resized" '"disk_size": 1073741824' "$(fvm info --json 42)"
 t_run "shrinking needs --force" 2 fvm resize 42 512M
@@ -98,7 +102,7 @@ t_run "shrinking needs --force" 2 fvm resize 42 512M
 # --- delete leaves nothing
 t_run "delete 42" 0 fvm delete 42
 t_eq "no domain" 0 "$(domains)"
-[ -e "$store/vms/fastvm-$IMG-42.qcow2" ] && t_fail "disk removed" "still there" || t_ok "disk removed"
+[ -e "$store/vms/$P$IMG-42.qcow2" ] && t_fail "disk removed" "still there" || t_ok "disk removed"
 t_eq "only the dummy DHCP host is left" 1 "$(hosts)"
 t_nomatch "no lease for the MAC" "$mac" "$(v net-dhcp-leases $NET)"
 
@@ -126,13 +130,13 @@ echo "$VM_NAME $vm_number $VM_HEX_NUMBER $VM_MAC $image_name $profile_name $LIBV
 exit ${HACK_RC:-0}
 HACK
 t_run "create with a hack file" 0 env MARK="$T_TMP/mark" fvm create hacky 45
-t_eq "hack saw fast-vm's variables" "fastvm-$IMG-45 45 2d 52:54:00:f5:7d:2d $IMG hacky $NET" "$(cat "$T_TMP/mark" 2>/dev/null)"
-t_match "profile recorded" "^1,$(id -un),[0-9]+,hacky,$" "$(v desc fastvm-$IMG-45)"
+t_eq "hack saw fast-vm's variables" "$P$IMG-45 45 2d 52:54:00:f5:7d:2d $IMG hacky $NET" "$(cat "$T_TMP/mark" 2>/dev/null)"
+t_match "profile recorded" "^1,$(id -un),[0-9]+,hacky,$" "$(v desc $P$IMG-45)"
 t_run "failing hack only warns" 0 env MARK="$T_TMP/mark" HACK_RC=3 fvm create hacky 46
 t_match "failing hack warning" "warning: hack file .* failed with exit status 3" "$T_ERR"
 t_run "failing hack under --strict exits 1" 1 env MARK="$T_TMP/mark" HACK_RC=3 fvm create --strict hacky 47
 t_eq "--strict rolled back the domain" "" "$(v list --all --name | grep -- "-$IMG-47")"
-[ -e "$store/vms/fastvm-$IMG-47.qcow2" ] && t_fail "--strict rolled back the disk" "still there" || t_ok "--strict rolled back the disk"
+[ -e "$store/vms/$P$IMG-47.qcow2" ] && t_fail "--strict rolled back the disk" "still there" || t_ok "--strict rolled back the disk"
 t_run "delete the hacky VMs" 0 fvm delete -q 45 46
 
 # Ctrl-C during a create rolls it back
@@ -180,14 +184,14 @@ t_run "multi-VM delete with a missing one" 3 fvm delete 61-64
 t_match "summary names the failure" "3 of 4 deleted, failed: 64" "$T_ERR"
 
 # --- a VM described by fast-vm itself
-qemu-img create -q -f qcow2 -F raw -b "$store/images/fastvm-$IMG.raw" "$store/vms/fastvm-$IMG-70.qcow2"
-sed -e "s/VM_NAME/fastvm-$IMG-70/g" -e "s/LIBVIRT_NETWORK/$NET/g" \
-	-e "s|<source dev='/dev/THINPOOL_VG/[^']*'/>|<source file='$store/vms/fastvm-$IMG-70.qcow2'/>|" \
+qemu-img create -q -f qcow2 -F raw -b "$store/images/$P$IMG.raw" "$store/vms/$P$IMG-70.qcow2"
+sed -e "s/VM_NAME/$P$IMG-70/g" -e "s/LIBVIRT_NETWORK/$NET/g" \
+	-e "s|<source dev='/dev/THINPOOL_VG/[^']*'/>|<source file='$store/vms/$P$IMG-70.qcow2'/>|" \
 	-e "s/type='block' device='disk'/type='file' device='disk'/" \
 	-e "s/type='raw'/type='qcow2'/" "$T_TMP/etc/config-$IMG.xml" >"$T_TMP/fastvm.xml"
 v define "$T_TMP/fastvm.xml" >/dev/null
-v desc --config fastvm-$IMG-70 --title --new-desc "070 alice" >/dev/null
-v desc --config fastvm-$IMG-70 --new-desc "1,alice,1589700000,myprof,old, note" >/dev/null
+v desc --config $P$IMG-70 --title --new-desc "070 alice" >/dev/null
+v desc --config $P$IMG-70 --new-desc "1,alice,1589700000,myprof,old, note" >/dev/null
 t_run "fast-vm's VM listed" 0 fvm list --json
 t_match "fast-vm's owner" '"owner": "alice"' "$T_OUT"
 t_match "fast-vm's profile" '"profile": "myprof"' "$T_OUT"
@@ -196,8 +200,8 @@ t_match "fast-vm's activity" '"activity": "2020-05-17T07:20:00Z"' "$T_OUT"
 t_run "fast-vm's VM in the table" 0 fvm list
 t_match "table row" "^ 70 $IMG +shut off +myprof +.*d ago  alice: old, note$" "$T_OUT"
 t_run "note on fast-vm's VM" 0 fvm note 70 -- new note
-t_eq "title rewritten" "070 alice new note" "$(v desc --title fastvm-$IMG-70)"
-t_match "description keeps owner and profile" "^1,alice,[0-9]+,myprof,new note$" "$(v desc fastvm-$IMG-70)"
+t_eq "title rewritten" "070 alice new note" "$(v desc --title $P$IMG-70)"
+t_match "description keeps owner and profile" "^1,alice,[0-9]+,myprof,new note$" "$(v desc $P$IMG-70)"
 t_run "delete fast-vm's VM" 0 fvm delete 70
 t_eq "fast-vm's VM gone" 0 "$(domains)"
 t_eq "its disk gone" "" "$(ls "$store/vms")"
