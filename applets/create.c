@@ -97,22 +97,13 @@ struct undo_dhcp {
 	char *network, *mac, *ip;
 };
 
-static int net_lock(struct lock *l, const char *network)
-{
-	char name[300], what[300];
-
-	snprintf(name, sizeof(name), "net-%s", network);
-	snprintf(what, sizeof(what), "network %s", network);
-	return lock_take(l, name, what, true, LOCK_WAIT_MS);
-}
-
 static int undo_dhcp(void *arg)
 {
 	struct undo_dhcp *u = arg;
 	struct lock l = LOCK_INIT;
 	int rc;
 
-	if (net_lock(&l, u->network) < 0)
+	if (vm_lock_net(&l, u->network) < 0)
 		return -1;
 	rc = virt_dhcp_remove(vm_virt(false), u->network, u->mac, u->ip);
 	lock_drop(&l);
@@ -177,7 +168,7 @@ static int reserve_ip(struct create_ctx *x, const char *name, const char *mac,
 	struct undo_dhcp *u;
 	int rc;
 
-	if (net_lock(&l, x->c->libvirt_network) < 0)
+	if (vm_lock_net(&l, x->c->libvirt_network) < 0)
 		return -1;
 	rc = virt_dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip,
 			   name);
@@ -282,6 +273,7 @@ static int create_one(int n, void *ctx)
 	    interrupted() < 0)
 		goto out;
 	txn_commit(&t);
+	vm_forget_host_keys(n);
 	record(x, n, name, ip, mac);
 	rc = 0;
 out:

@@ -90,12 +90,9 @@ static int remove_reservation(struct delete_ctx *x, const char *mac,
 			      const char *ip)
 {
 	struct lock l = LOCK_INIT;
-	char name[300], what[300];
 	int rc;
 
-	snprintf(name, sizeof(name), "net-%s", x->c->libvirt_network);
-	snprintf(what, sizeof(what), "network %s", x->c->libvirt_network);
-	if (lock_take(&l, name, what, true, LOCK_WAIT_MS) < 0)
+	if (vm_lock_net(&l, x->c->libvirt_network) < 0)
 		return -1;
 	rc = virt_dhcp_remove(vm_virt(false), x->c->libvirt_network, mac, ip);
 	lock_drop(&l);

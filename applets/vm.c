@@ -1,13 +1,19 @@
 /* applets/vm.c: connections, lookups and parallel runs shared by VM applets. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lib/par.h"
+#include "../lib/proc.h"
 #include "vm.h"
 
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -84,6 +90,15 @@ int vm_lock(struct lock *l, int n)
 	return lock_take(l, name, what, true, LOCK_WAIT_MS);
 }
 
+int vm_lock_net(struct lock *l, const char *network)
+{
+	char name[300], what[300];
+
+	snprintf(name, sizeof(name), "net-%s", network);
+	snprintf(what, sizeof(what), "network %s", network);
+	return lock_take(l, name, what, true, LOCK_WAIT_MS);
+}
+
 struct each {
 	const struct vmlist *l;
 	vm_job job;
@@ -135,6 +150,234 @@ int vm_run_each(const struct vmlist *l, vm_job job, void *ctx,
 char *vm_known_hosts_path(int n)
 {
 	return xasprintf("%s/known_hosts/%d", applet_conf()->state_dir, n);
+}
+
+void vm_forget_host_keys(int n)
+{
+	char *path = vm_known_hosts_path(n);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		warning("cannot remove %s: %m", path);
+	free(path);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum probe { PROBE_OK, PROBE_NO_ANSWER, PROBE_CLOSED, PROBE_NO_BANNER };
+
+/*
+ * One probe of ip:22: connected and the server's banner starts with
+ * "SSH-". The connect stays pending for up to budget_ms: a SYN that
+ * waits for the guest to answer ARP goes out the moment it does.
+ */
+static enum probe ssh_probe(const char *ip, int budget_ms)
+{
+	struct sockaddr_in sa = { 0 };
+	struct pollfd p;
+	char banner[8];
+	int fd, err = 0;
+	enum probe rc = PROBE_NO_ANSWER;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(22);
+	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+		return PROBE_NO_ANSWER;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return PROBE_NO_ANSWER;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		rc = errno == ECONNREFUSED ? PROBE_CLOSED : PROBE_NO_ANSWER;
+		goto out;
+	}
+	p.fd = fd;
+	p.events = POLLOUT;
+	if (poll(&p, 1, budget_ms) <= 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		rc = err == ECONNREFUSED ? PROBE_CLOSED : PROBE_NO_ANSWER;
+		goto out;
+	}
+	rc = PROBE_NO_BANNER;
+	p.events = POLLIN;
+	if (poll(&p, 1, budget_ms) <= 0)
+		goto out;
+	n = recv(fd, banner, 4, MSG_PEEK);
+	if (n == 4 && !memcmp(banner, "SSH-", 4))
+		rc = PROBE_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
+{
+	struct fvm_conf *c = applet_conf();
+	long start = now_ms(), deadline = start + timeout_s * 1000;
+	const char *phase = "VM not running", *shown = NULL;
+	char ip[16];
+	int idle = 50;
+
+	vm_ip(c, n, ip);
+	for (;;) {
+		int state = e->state, pause = 50;
+		virDomainInfo info;
+
+		if (virDomainGetInfo(e->dom, &info) == 0)
+			state = info.state;
+		if (state != VIR_DOMAIN_RUNNING) {
+			phase = "VM not running";
+			pause = 500;
+		} else {
+			switch (ssh_probe(ip, 1000)) {
+			case PROBE_OK:
+				return 0;
+			case PROBE_CLOSED:
+				/* the guest is up and sshd is moments away:
+				 * refusals come back at once, so poll fast */
+				phase = "port 22 closed";
+				break;
+			case PROBE_NO_BANNER:
+				phase = "sshd did not send its banner";
+				break;
+			case PROBE_NO_ANSWER: {
+				char *mac = virt_domain_mac(
+					e->dom, c->libvirt_network);
+				char *lease = mac ? virt_lease_ip(
+							    vm_virt(false),
+							    c->libvirt_network,
+							    mac) :
+						    NULL;
+
+				phase = lease ? "no answer from the guest" :
+						"no DHCP lease yet";
+				free(lease);
+				free(mac);
+				err_clear();
+				/* unreachable fails fast once ARP gave up */
+				pause = idle;
+				if (idle < 250)
+					idle *= 2;
+				break;
+			}
+			}
+		}
+		if (now_ms() >= deadline)
+			return err_set(FVM_EXIT_FAIL,
+				       "VM %d: no ssh on %s after %ld s (%s)",
+				       n, ip, timeout_s, phase);
+		/* a guest that answers within a second is not worth a line */
+		if (show_phases && phase != shown && now_ms() - start > 1000) {
+			report(NULL, "waiting for ssh on VM %d (%s): %s", n, ip,
+			       phase);
+			shown = phase;
+		}
+		usleep((useconds_t)pause * 1000);
+	}
+}
+
+int vm_ready_for_ssh(int n, long timeout_s, bool show_phases)
+{
+	struct vm_entry e = { 0 };
+	int rc = 0;
+
+	if (virt_find_vm(vm_virt(false), applet_conf(), n, &e) < 0) {
+		if (err_code() == FVM_EXIT_NOTFOUND)
+			err_set(FVM_EXIT_NOTFOUND, "no VM with number %d", n);
+		return -1;
+	}
+	if (e.state != VIR_DOMAIN_RUNNING) {
+		rc = err_set(FVM_EXIT_FAIL,
+			     "VM %d is %s: start it first ('fvm start %d')", n,
+			     virt_state_name(e.state), n);
+		goto out;
+	}
+	/* fast-vm records access time for ssh, scp, keydist and console */
+	if (vm_touch(&e) < 0) {
+		warning("%s", err_msg());
+		err_clear();
+	}
+	if (timeout_s >= 0)
+		rc = vm_wait_ssh(&e, n, timeout_s, show_phases);
+out:
+	virt_vm_release(&e);
+	return rc;
+}
+
+static pthread_mutex_t print_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void print_prefixed(FILE *f, int n, const char *text)
+{
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+
+		fprintf(f, "[%d] %.*s\n", n, (int)len, text);
+		text += len + (text[len] == '\n');
+	}
+}
+
+int vm_run_prefixed(int n, char *const argv[])
+{
+	struct proc_opts o = { 0 };
+	char *out = NULL, *errs = NULL;
+	int rc;
+
+	o.path = getenv("PATH");
+	if (!o.path || !*o.path)
+		o.path = PROC_DEFAULT_PATH;
+	rc = proc_run_opts(argv, &o, &out, &errs);
+	pthread_mutex_lock(&print_mu);
+	print_prefixed(stdout, n, out);
+	fflush(stdout);
+	print_prefixed(stderr, n, errs);
+	pthread_mutex_unlock(&print_mu);
+	free(out);
+	free(errs);
+	if (rc < 0)
+		return report_err();
+	if (rc > 0) {
+		error("%s exited with status %d", argv[0], rc);
+		return FVM_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int vm_copy_args(int n, const char *user, char *const *args, int nargs,
+		 bool shell_quote, struct strv *a)
+{
+	char ip[16];
+	int remote = 0;
+
+	vm_ip(applet_conf(), n, ip);
+	for (int i = 0; i < nargs; i++) {
+		char *s = guestssh_remote(args[i], user, ip, shell_quote);
+
+		if (s)
+			remote++;
+		else
+			s = guestssh_local(args[i]);
+		strv_push(a, s);
+		free(s);
+	}
+	return remote;
+}
+
+void vm_known_hosts_dir(void)
+{
+	char *dir = xasprintf("%s/known_hosts", applet_conf()->state_dir);
+
+	if (guestssh_mkdirs(dir, 0700) < 0) {
+		warning("%s (host keys will not be recorded)", err_msg());
+		err_clear();
+	}
+	free(dir);
 }
 
 void vm_iso_time(time_t t, char buf[32])

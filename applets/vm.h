@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "../lib/guestssh.h"
 #include "../lib/lock.h"
 #include "../lib/store.h"
 #include "../lib/virt.h"
@@ -25,6 +26,9 @@ int vm_touch(struct vm_entry *e);
 
 /* Lock VM n for a change. */
 int vm_lock(struct lock *l, int n);
+/* Lock a network's DHCP table: libvirt refuses concurrent duplicates and
+ * a stale-entry cleanup must not race another VM's add. */
+int vm_lock_net(struct lock *l, const char *network);
 
 /* Run job for each number in parallel (bounded), printing a summary line
  * when there was more than one; returns the worst exit code. */
@@ -37,5 +41,43 @@ void vm_iso_time(time_t t, char buf[32]);
 
 /* Per-VM known_hosts file under FVM_STATE_DIR (malloc'd path). */
 char *vm_known_hosts_path(int n);
+/* Forget the host keys recorded for VM n (a new VM n has new keys). */
+void vm_forget_host_keys(int n);
+
+/*
+ * Wait until VM n (e, running) answers on its ssh port with an ssh
+ * banner, polling with a short backoff. On timeout (FVM_EXIT_FAIL) the
+ * message names the phase not reached: VM not running, no DHCP lease,
+ * no answer, port closed, no banner. With show_phases, each new phase
+ * is reported on stderr while waiting (for people at a terminal).
+ */
+int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases);
+/* The default of --timeout for applets that wait for ssh, in seconds. */
+#define VM_SSH_TIMEOUT 300
+
+/*
+ * Look VM n up for an access applet: FVM_EXIT_NOTFOUND when there is
+ * none, FVM_EXIT_FAIL when it is not running; records the activity and,
+ * unless timeout_s < 0, waits for its ssh (vm_wait_ssh).
+ */
+int vm_ready_for_ssh(int n, long timeout_s, bool show_phases);
+
+/*
+ * Run argv (argv[0] looked up in the user's PATH, stdin /dev/null) for VM
+ * n of a multi-VM call and print its output when it is done, every line
+ * with "[N] " in front: stdout to stdout, stderr to stderr, one VM's
+ * lines together. 0 when it exited 0, else FVM_EXIT_FAIL (reported).
+ */
+int vm_run_prefixed(int n, char *const argv[]);
+
+/*
+ * For scp and rsync: push args onto a with every "vm:PATH" turned into
+ * USER@IP:PATH of VM n (escaped for a remote shell with shell_quote) and
+ * local paths with a colon made unambiguous. Returns how many were vm:.
+ */
+int vm_copy_args(int n, const char *user, char *const *args, int nargs,
+		 bool shell_quote, struct strv *a);
+/* mkdir FVM_STATE_DIR/known_hosts (a warning when it cannot be made) */
+void vm_known_hosts_dir(void);
 
 #endif

@@ -1,15 +1,6 @@
 /* applets/wait.c: `fvm wait N --state running|shutoff|ssh`: block until a VM is there. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "vm.h"
 
@@ -44,99 +35,6 @@ struct wait_ctx {
 	bool quiet;
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * One probe of ip:22: connected and the server's banner starts with
- * "SSH-". 1 yes, 0 not yet (*phase says what failed).
- */
-static int ssh_answers(const char *ip, int budget_ms, const char **phase)
-{
-	struct sockaddr_in sa = { 0 };
-	struct pollfd p;
-	char banner[8];
-	int fd, rc = 0, err = 0;
-	socklen_t len = sizeof(err);
-	ssize_t n;
-
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(22);
-	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
-		return 0;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	*phase = "port 22 closed";
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-	    errno != EINPROGRESS)
-		goto out;
-	p.fd = fd;
-	p.events = POLLOUT;
-	if (poll(&p, 1, budget_ms) <= 0 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-		if (err == EHOSTUNREACH || !err)
-			*phase = "no answer from the guest";
-		goto out;
-	}
-	*phase = "sshd did not send its banner";
-	p.events = POLLIN;
-	if (poll(&p, 1, budget_ms) <= 0)
-		goto out;
-	n = recv(fd, banner, 4, MSG_PEEK);
-	rc = n == 4 && !memcmp(banner, "SSH-", 4);
-out:
-	close(fd);
-	return rc;
-}
-
-static int wait_ssh(struct wait_ctx *x, struct vm_entry *e, int n)
-{
-	struct fvm_conf *c = applet_conf();
-	long deadline = now_ms() + x->timeout * 1000;
-	const char *phase = "VM not running";
-	char ip[16];
-	int pause = 50;
-
-	vm_ip(c, n, ip);
-	for (;;) {
-		int state = e->state;
-		virDomainInfo info;
-
-		if (virDomainGetInfo(e->dom, &info) == 0)
-			state = info.state;
-		if (state != VIR_DOMAIN_RUNNING) {
-			phase = "VM not running";
-		} else if (ssh_answers(ip, 500, &phase)) {
-			return 0;
-		} else {
-			char *mac = virt_domain_mac(e->dom, c->libvirt_network);
-			char *lease = mac ? virt_lease_ip(vm_virt(false),
-							 c->libvirt_network,
-							 mac) :
-					    NULL;
-
-			if (!lease)
-				phase = "no DHCP lease yet";
-			free(lease);
-			free(mac);
-			err_clear();
-		}
-		if (now_ms() >= deadline)
-			return err_set(FVM_EXIT_FAIL,
-				       "VM %d: no ssh on %s after %ld s (%s)",
-				       n, ip, x->timeout, phase);
-		usleep((useconds_t)pause * 1000);
-		if (pause < 500)
-			pause *= 2;
-	}
-}
-
 static int wait_one(int n, void *ctx)
 {
 	struct wait_ctx *x = ctx;
@@ -147,7 +45,7 @@ static int wait_one(int n, void *ctx)
 	if (virt_find_vm(v, applet_conf(), n, &e) < 0)
 		return report_err();
 	if (x->want == WANT_SSH)
-		rc = wait_ssh(x, &e, n);
+		rc = vm_wait_ssh(&e, n, x->timeout, false);
 	else
 		rc = virt_wait_state(v, e.dom,
 				     x->want == WANT_RUNNING ?
@@ -168,7 +66,7 @@ static int wait_one(int n, void *ctx)
 int wait_main(int argc, char **argv)
 {
 	struct opt_state st = { 0 };
-	struct wait_ctx x = { WANT_SSH, 300, false };
+	struct wait_ctx x = { WANT_SSH, VM_SSH_TIMEOUT, false };
 	struct vmlist l;
 	const char *arg;
 	int c, rc;
