@@ -162,8 +162,12 @@ static void print_wrapped(FILE *f, const char *text, size_t width)
 				p++;
 		}
 		fputc('\n', f);
-		if (*p == '\n')
+		if (*p == '\n') {
 			p++;
+			/* a blank line between paragraphs */
+			if (*p)
+				fputc('\n', f);
+		}
 	}
 }
 
