@@ -15,7 +15,7 @@ DIR=${FVM_TEMPLATES:-$TOP/../shared/fixtures/fast-vm-templates}
 URI=qemu:///system
 LAB_DIR=${FVM_LAB_DIR:-/var/lib/fvm-lab}
 NET=fvmtest-tmpl
-SUBNET=124
+SUBNET=132
 N=42
 
 v() {
