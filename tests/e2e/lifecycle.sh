@@ -216,3 +216,10 @@ t_eq "free numbers skip the used ones" "82 83 84 85 86 87 88 89" "$(echo $T_OUT)
 t_run "complete running numbers" 0 fvm complete -- fvm stop ""
 t_eq "nothing runs" "" "$T_OUT"
 t_run "delete after completion" 0 fvm delete -q 80 81
+
+# --- the image's base VM: its disk is the image itself
+t_run "create base" 0 fvm create $IMG base
+t_match "base VM uses the image's disk" "images/$P$IMG.raw" "$(v dumpxml $P$IMG)"
+t_eq "base VM has no DHCP entry" 1 "$(hosts)"
+t_run "base again exits 4" 4 fvm create $IMG base
+v undefine $P$IMG >/dev/null
