@@ -1,0 +1,271 @@
+/* applets/export.c: `fvm export NAME [DEST|-]`: an image as an fvm package or fast-vm's bare compressed disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/pack.h"
+#include "../lib/stream.h"
+#include "../lib/txn.h"
+#include "image.h"
+
+enum { OPT_FORMAT = OPT_K_FIRST_FREE };
+
+static const struct opt export_opts[] = {
+	{ 'F', "format", "FORMAT", "fvm (package with templates, default) or legacy (fast-vm's NNg__NAME.img.EXT)", OPT_C_WORDS, "fvm legacy" },
+	{ 'c', "compress", "CODEC", "xz (default), zstd or gz", OPT_C_WORDS, "xz zstd gz" },
+	{ 'f', "force", NULL, "replace DEST when it exists" },
+	OPT_QUIET("print nothing but errors (and no progress)"),
+	OPT_END
+};
+
+const struct applet_info export_info = {
+	.usage = "NAME [DEST|-]",
+	.description =
+		"Export image NAME to DEST (a file or a directory; - for "
+		"stdout). The fvm format is a pax tar holding manifest.json "
+		"(name, size, sha256, format version, creation time), the "
+		"disk as a sparse entry (only its data is stored) and the "
+		"image's config.xml, hacks.sh and delete-hacks.sh, compressed "
+		"with xz on all CPUs (or zstd, gz); fvm import takes it back "
+		"with its templates and checks the sha256, so `fvm export c7 "
+		"- | ssh host2 fvm import c7 -` moves an image. The legacy "
+		"format is fast-vm's: the bare compressed raw disk, named "
+		"SIZEg__NAME.img.xz (xz in 16 MiB blocks, so it decodes in "
+		"parallel).\n"
+		"The default DEST is NAME.fvm.tar.xz (legacy: SIZEg__NAME.img.xz) "
+		"in the current directory. A file is written under a temporary "
+		"name and renamed when complete.\n"
+		"Exit status 3: no image NAME; 4: DEST exists or the image is "
+		"busy.",
+	.opts = export_opts,
+	.args = { OPT_C_IMAGE, OPT_C_FILE },
+};
+
+#define GIB ((uint64_t)1 << 30)
+#define BUF (1024u * 1024)
+
+static const char *const file_fmt[PACK_NFILES] = {
+	"config-%s.xml", "hacks-%s.sh", "delete-hacks-%s.sh"
+};
+
+/* the image's templates, user dir first as fvm create finds them */
+static void find_files(const char *name, char *files[PACK_NFILES])
+{
+	struct fvm_conf *c = applet_conf();
+	const char *dirs[] = { c->user_dir, c->system_dir };
+
+	for (int i = 0; i < PACK_NFILES; i++) {
+		char *base = xasprintf(file_fmt[i], name);
+
+		files[i] = NULL;
+		for (int d = 0; d < 2 && !files[i]; d++)
+			if (image_file_exists(dirs[d], base))
+				files[i] = xasprintf("%s/%s", dirs[d], base);
+		free(base);
+	}
+}
+
+/* fast-vm's bare compressed disk: holes are fed as zeros */
+static int export_legacy(int disk, uint64_t size, enum stream_codec codec,
+			 int out, bool progress)
+{
+	struct stream_enc *e = stream_enc_new(codec, out);
+	unsigned char *buf = xmalloc(BUF);
+	static const unsigned char zeros[BUF];
+	struct stream_progress p;
+	struct stat st;
+	uint64_t off = 0;
+	int rc = -1;
+
+	if (!e) {
+		free(buf);
+		return -1;
+	}
+	progress_start(&p, progress, "export", size);
+	if (fstat(disk, &st) < 0) {
+		err_sys(FVM_EXIT_FAIL, "stat");
+		goto out;
+	}
+	while (off < size) {
+		uint64_t data = off, hole = size;
+
+		if (S_ISREG(st.st_mode)) {
+			off_t d = lseek(disk, (off_t)off, SEEK_DATA);
+			off_t h;
+
+			data = d < 0 ? size : (uint64_t)d;
+			if (data > size)
+				data = size;
+			h = data < size ? lseek(disk, (off_t)data, SEEK_HOLE) :
+					  -1;
+			if (h >= 0 && (uint64_t)h < size)
+				hole = (uint64_t)h;
+		}
+		for (; off < data; off += BUF < data - off ? BUF : data - off)
+			if (txn_interrupted() ||
+			    stream_enc_write(e, zeros,
+					     BUF < data - off ? BUF :
+								data - off) < 0)
+				goto out;
+		while (off < hole) {
+			size_t n = hole - off < BUF ? (size_t)(hole - off) : BUF;
+			ssize_t r = pread(disk, buf, n, (off_t)off);
+
+			if (txn_interrupted()) {
+				err_set(FVM_EXIT_FAIL, "interrupted");
+				goto out;
+			}
+			if (r <= 0) {
+				if (r == 0)
+					errno = EIO;
+				err_sys(FVM_EXIT_FAIL, "read");
+				goto out;
+			}
+			if (stream_enc_write(e, buf, (size_t)r) < 0)
+				goto out;
+			off += (uint64_t)r;
+			progress_update(&p, off);
+		}
+	}
+	rc = stream_enc_finish(e);
+	e = NULL;
+out:
+	if (rc < 0 && txn_interrupted())
+		err_set(FVM_EXIT_FAIL, "interrupted");
+	progress_end(&p);
+	stream_enc_abort(e);
+	free(buf);
+	return rc;
+}
+
+int export_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	enum stream_codec codec = STREAM_XZ;
+	bool legacy = false, quiet = false, force = false;
+	struct lock l = LOCK_INIT;
+	struct store_usage u;
+	struct pack_scan sc = { 0 };
+	char *files[PACK_NFILES] = { NULL };
+	char *disk, *path, *dest, *tmp = NULL;
+	const char *arg, *name;
+	int ch, fd, out = 1, rc = 0;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == 'q')
+			quiet = true;
+		else if (ch == 'f')
+			force = true;
+		else if (ch == 'F') {
+			if (!strcmp(arg, "legacy"))
+				legacy = true;
+			else if (strcmp(arg, "fvm"))
+				usage_error("--format is fvm or legacy");
+		} else if (ch == 'c' && stream_codec_parse(arg, &codec) < 0)
+			usage_error("--compress is xz, zstd or gz");
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 1 || argc > 2)
+		usage_error("export takes an image name and a destination");
+	name = argv[0];
+	image_check_name(name);
+	disk = image_disk(name);
+	txn_signals_block();
+	if (image_lock(&l, name, false) < 0)
+		die_err();
+	if (store_usage(image_store(), disk, &u) < 0)
+		die_err();
+	if (!u.exists)
+		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
+		    disk);
+	path = store_disk_path(image_store(), disk);
+	if (!path)
+		die_err();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(FVM_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	{
+		char *base = legacy ? xasprintf("%llug__%s.img.%s",
+						(unsigned long long)((u.size +
+								      GIB - 1) /
+								     GIB),
+						name, stream_codec_ext(codec)) :
+				      xasprintf("%s.fvm.tar.%s", name,
+						stream_codec_ext(codec));
+		struct stat sb;
+
+		if (argc < 2)
+			dest = base;
+		else if (!strcmp(argv[1], "-")) {
+			dest = NULL;
+			free(base);
+		} else if (stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			dest = xasprintf("%s/%s", argv[1], base);
+			free(base);
+		} else {
+			dest = xstrdup(argv[1]);
+			free(base);
+		}
+	}
+	if (!dest) {
+		if (isatty(1))
+			die(FVM_EXIT_USAGE, "not writing an image to a terminal: "
+					    "redirect stdout");
+	} else {
+		if (!force && access(dest, F_OK) == 0)
+			die(FVM_EXIT_CONFLICT, "%s exists already (--force "
+					       "replaces it)",
+			    dest);
+		tmp = xasprintf("%s.fvm-export.%d", dest, (int)getpid());
+		out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (out < 0)
+			die(FVM_EXIT_FAIL, "%s: %s", tmp, strerror(errno));
+	}
+	if (legacy) {
+		rc = export_legacy(fd, u.size, codec, out, !quiet);
+	} else {
+		struct pack_out po = { 0 };
+
+		find_files(name, files);
+		rc = pack_scan_disk(fd, u.size, !quiet, &sc);
+		po.name = name;
+		po.disk_fd = fd;
+		po.size = u.size;
+		po.scan = &sc;
+		for (int i = 0; i < PACK_NFILES; i++)
+			po.files[i] = files[i];
+		po.codec = codec;
+		po.out_fd = out;
+		po.progress = !quiet;
+		if (rc == 0)
+			rc = pack_write(&po);
+	}
+	if (rc == 0 && tmp && (fsync(out) < 0 || rename(tmp, dest) < 0))
+		rc = err_sys(FVM_EXIT_FAIL, "%s", dest);
+	if (rc < 0) {
+		if (tmp)
+			unlink(tmp);
+		rc = report_err();
+		if (!rc)
+			rc = FVM_EXIT_FAIL;
+	} else if (!quiet && dest) {
+		printf("image %s exported to %s\n", name, dest);
+	}
+	if (tmp)
+		close(out);
+	close(fd);
+	lock_drop(&l);
+	pack_scan_release(&sc);
+	for (int i = 0; i < PACK_NFILES; i++)
+		free(files[i]);
+	free(tmp);
+	free(dest);
+	free(path);
+	free(disk);
+	return rc;
+}

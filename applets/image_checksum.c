@@ -1,0 +1,87 @@
+/* applets/image_checksum.c: `fvm image-checksum NAME`: fast-vm's part checksum files and the image's SHA-256. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/txn.h"
+#include "image.h"
+
+static const struct opt image_checksum_opts[] = {
+	{ 'd', "dir", "DIR", "write the part files into DIR (default: the current directory)", OPT_C_FILE },
+	{ 'n', "no-parts", NULL, "only compute and record the SHA-256" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info image_checksum_info = {
+	.usage = "NAME",
+	.description =
+		"Checksum image NAME as fast-vm-image gen_checksums does: "
+		"NAME.part_NN.sha512.txt files, one per GiB (NN from 00 to "
+		"the size in whole GiB, inclusive; the last part may be short "
+		"or empty), each holding the SHA-512 of that part and a "
+		"newline. Also records the SHA-256 of the whole disk beside "
+		"the image (what fvm image-verify NAME compares with) and "
+		"prints it.\n"
+		"Exit status 3: no image NAME; 4: it is busy.",
+	.opts = image_checksum_opts,
+	.args = { OPT_C_IMAGE },
+};
+
+int image_checksum_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct image_sums sums;
+	struct lock l = LOCK_INIT;
+	bool quiet = false, parts = true;
+	const char *arg, *name, *dir = ".";
+	char *disk;
+	int ch, rc = 0;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == 'q')
+			quiet = true;
+		else if (ch == 'n')
+			parts = false;
+		else if (ch == 'd')
+			dir = arg;
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc != 1)
+		usage_error("image-checksum takes one image name");
+	name = argv[0];
+	image_check_name(name);
+	disk = image_disk(name);
+	txn_signals_block();
+	if (image_lock(&l, name, false) < 0)
+		die_err();
+	if (!store_exists(image_store(), disk))
+		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
+		    disk);
+	if (image_hash(disk, parts, !quiet, &sums) < 0)
+		die_err();
+	for (unsigned k = 0; k < sums.nparts && !rc; k++) {
+		char *p = xasprintf("%s/%s.part_%0*u.sha512.txt", dir, name,
+				    (int)sums.width, k);
+		FILE *f = fopen(p, "w");
+
+		if (!f || fprintf(f, "%s\n", sums.parts[k]) < 0 ||
+		    fclose(f) != 0) {
+			error("%s: %s", p, strerror(errno));
+			rc = FVM_EXIT_FAIL;
+		} else if (!quiet) {
+			printf("%s: %s\n", p, sums.parts[k]);
+		}
+		free(p);
+	}
+	if (!rc && image_sha_write(disk, sums.sha256) < 0)
+		rc = report_err();
+	if (!rc && !quiet)
+		printf("sha256 %s\n", sums.sha256);
+	image_sums_release(&sums);
+	lock_drop(&l);
+	free(disk);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/* applets/image_rm.c: `fvm image-rm NAME`: remove an image, its templates and its checksum. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+
+static const struct opt image_rm_opts[] = {
+	{ 'f', "force", NULL, "remove it even while VM disks were made from it" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info image_rm_info = {
+	.usage = "NAME",
+	.description =
+		"Remove image NAME: its disk, its recorded checksum and, as "
+		"fast-vm-image remove does, config-NAME.xml, hacks-NAME.sh "
+		"and delete-hacks-NAME.sh from /etc/fast-vm for root, else "
+		"from ~/.fast-vm. An image whose VMs still have disks "
+		"(VM_PREFIXNAME-N) is kept unless --force (an lvm thin "
+		"snapshot outlives its origin; a dir store's qcow2 overlay "
+		"does not, so the store refuses even then).\n"
+		"Exit status 3: no image NAME; 4: VMs use it, or it is busy.",
+	.opts = image_rm_opts,
+	.args = { OPT_C_IMAGE },
+};
+
+int image_rm_main(int argc, char **argv)
+{
+	static const char *const fmt[] = { "config-%s.xml", "hacks-%s.sh",
+					    "delete-hacks-%s.sh" };
+	struct opt_state st = { 0 };
+	struct lock l = LOCK_INIT;
+	bool force = false, quiet = false;
+	const char *arg, *name;
+	char *disk, *sha, **vms;
+	int ch;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == 'f')
+			force = true;
+		else if (ch == 'q')
+			quiet = true;
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc != 1)
+		usage_error("image-rm takes one image name");
+	name = argv[0];
+	image_check_name(name);
+	disk = image_disk(name);
+	if (image_lock(&l, name, true) < 0)
+		die_err();
+	if (!store_exists(image_store(), disk))
+		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
+		    disk);
+	vms = image_vm_disks(name);
+	if (vms[0] && !force) {
+		struct sbuf b = SBUF_INIT;
+
+		for (size_t i = 0; vms[i]; i++)
+			sbuf_addf(&b, "%s%s", i ? " " : "", vms[i]);
+		die(FVM_EXIT_CONFLICT,
+		    "image %s is in use by VM disks: %s (delete the VMs "
+		    "first, or --force)",
+		    name, b.s);
+	}
+	if (store_image_remove(image_store(), disk) < 0)
+		die_err();
+	sha = image_sha_path(disk);
+	if (unlink(sha) < 0 && errno != ENOENT)
+		warning("cannot remove %s: %s", sha, strerror(errno));
+	free(sha);
+	for (size_t i = 0; i < 3; i++) {
+		char *base = xasprintf(fmt[i], name);
+		char *p = xasprintf("%s/%s", image_conf_dir(), base);
+
+		if (unlink(p) < 0 && errno != ENOENT)
+			warning("cannot remove %s: %s", p, strerror(errno));
+		free(p);
+		free(base);
+	}
+	if (!quiet)
+		printf("image %s removed\n", name);
+	for (size_t i = 0; vms[i]; i++)
+		free(vms[i]);
+	free(vms);
+	free(disk);
+	lock_drop(&l);
+	return 0;
+}
