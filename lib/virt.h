@@ -48,6 +48,9 @@ void virt_vm_release(struct vm_entry *e);
 /* Define a domain; FVM_EXIT_CONFLICT when its name is taken. The XML is
  * validated against libvirt's schema (the error says what is wrong). */
 virDomainPtr virt_define(struct virt *v, const char *xml);
+/* What libvirt's parser says of XML its schema refused (malloc'd), or
+ * NULL when the parser takes it. */
+char *virt_explain_schema_error(const char *xml);
 /* Undefine with NVRAM, managed save and snapshot metadata; destroy
  * first when running. Missing domain is not an error. */
 int virt_remove_domain(struct virt *v, virDomainPtr dom);

@@ -223,3 +223,18 @@ t_match "base VM uses the image's disk" "images/$P$IMG.raw" "$(v dumpxml $P$IMG)
 t_eq "base VM has no DHCP entry" 1 "$(hosts)"
 t_run "base again exits 4" 4 fvm create $IMG base
 v undefine $P$IMG >/dev/null
+
+# --- a real fast-vm template libvirt refuses: the error says why
+nvme=$TOP/../shared/fixtures/fast-vm-templates/debian/xml/debian-11-current-nvme.xml
+if [ -r "$nvme" ]; then
+	mkdir -p "$T_TMP/user/nvme"
+	echo $IMG >"$T_TMP/user/nvme/base_image"
+	cp "$nvme" "$T_TMP/user/nvme/config.xml"
+	t_run "nvme template refused" 1 fvm create nvme 90
+	t_match "the error names the nvme bus" "fvm-create: error: cannot define domain .*'bus'.*'nvme'" "$T_ERR"
+	t_eq "nvme refusal: one line" 1 "$(printf '%s\n' "$T_ERR" | wc -l)"
+	t_eq "nvme refusal leaves no domain" 0 "$(domains)"
+	t_eq "nvme refusal leaves no disk" "" "$(ls "$store/vms")"
+else
+	t_skip "nvme template refused" "no fixture $nvme"
+fi

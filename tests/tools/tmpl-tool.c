@@ -10,6 +10,7 @@
 #include "err.h"
 #include "tmpl.h"
 #include "util.h"
+#include "virt.h"
 #include "vmnum.h"
 
 static void usage(void)
@@ -68,28 +69,6 @@ static char *expand(struct fvm_conf *c, const char *file, const char *image,
 	return xml;
 }
 
-/*
- * libvirt's schema check names no culprit ("Extra element devices in
- * interleave"); its own parser does ("Invalid value for attribute 'bus'
- * in element 'target': 'nvme'"). The in-process test driver runs that
- * parser without touching any real host, so it explains the failure.
- */
-static void explain_schema_error(const char *xml)
-{
-	virConnectPtr mock = virConnectOpen("test:///default");
-	virDomainPtr dom;
-
-	if (!mock)
-		return;
-	dom = virDomainDefineXMLFlags(mock, xml, 0);
-	if (dom)
-		virDomainFree(dom);
-	else
-		fprintf(stderr, "libvirt's parser: %s\n",
-			virGetLastErrorMessage());
-	virConnectClose(mock);
-}
-
 static int define(const char *uri, const char *xml, const char *name)
 {
 	virConnectPtr conn;
@@ -118,8 +97,13 @@ static int define(const char *uri, const char *xml, const char *name)
 	if (!dom) {
 		e = virGetLastError();
 		fprintf(stderr, "%s\n", virGetLastErrorMessage());
-		if (e && e->code == VIR_ERR_XML_INVALID_SCHEMA)
-			explain_schema_error(xml);
+		if (e && e->code == VIR_ERR_XML_INVALID_SCHEMA) {
+			char *why = virt_explain_schema_error(xml);
+
+			if (why)
+				fprintf(stderr, "libvirt's parser: %s\n", why);
+			free(why);
+		}
 		virConnectClose(conn);
 		return 1;
 	}
