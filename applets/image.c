@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,11 @@ int image_sha_write(const char *disk, const char *hex)
 	FILE *f;
 
 	*strrchr(dir, '/') = '\0';
-	/* lvm: the checksum dir is made on first use */
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	/* lvm: the checksum dir, and FVM_STORE_DIR above it, are made on
+	 * first use (an lvm server may never have had a dir store) */
+	if (mkdir(applet_conf()->store_dir, 0755) < 0 && errno != EEXIST)
+		rc = err_sys(FVM_EXIT_FAIL, "%s", applet_conf()->store_dir);
+	if (!rc && mkdir(dir, 0755) < 0 && errno != EEXIST)
 		rc = err_sys(FVM_EXIT_FAIL, "%s", dir);
 	fd = rc ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			    0644);
@@ -182,6 +186,75 @@ bool image_file_exists(const char *dir, const char *name)
 
 	free(p);
 	return ok;
+}
+
+void image_check_file(const char *path, const char *what)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		die(errno == ENOENT ? FVM_EXIT_NOTFOUND : FVM_EXIT_FAIL,
+		    "%s file %s: %s", what, path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		die(FVM_EXIT_FAIL, "%s file %s is not a regular file", what,
+		    path);
+}
+
+const char *image_other_conf_dir(void)
+{
+	struct fvm_conf *c = applet_conf();
+
+	return geteuid() == 0 ? c->user_dir : c->system_dir;
+}
+
+void profile_check_name(const char *name)
+{
+	if (tmpl_check_name(name, "profile name") < 0)
+		usage_error("%s", err_msg());
+}
+
+bool profile_exists(const char *dir, const char *name)
+{
+	struct stat st;
+	char *d = xasprintf("%s/%s", dir, name);
+	bool ok = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+		  image_file_exists(d, "base_image");
+
+	free(d);
+	return ok;
+}
+
+int profile_lock(struct lock *l, const char *name)
+{
+	char lname[160], what[160];
+
+	snprintf(lname, sizeof(lname), "profile-%s", name);
+	snprintf(what, sizeof(what), "profile %s", name);
+	return lock_take(l, lname, what, true, LOCK_WAIT_MS);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	    errno != ENOENT) {
+		err_sys(FVM_EXIT_FAIL, "cannot remove %s", path);
+		return 1; /* stops the walk; the error is recorded */
+	}
+	return 0;
+}
+
+int image_remove_tree(const char *path)
+{
+	int rc = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	if (rc > 0)
+		return -1;
+	if (rc < 0 && errno != ENOENT)
+		return err_sys(FVM_EXIT_FAIL, "cannot remove %s", path);
+	return 0;
 }
 
 #define GIB ((uint64_t)1 << 30)

@@ -45,6 +45,27 @@ char **image_vm_disks(const char *name);
 /* What a file at dir/name is: regular file or not there. */
 bool image_file_exists(const char *dir, const char *name);
 
+/* A template or hack file named on the command line must be a regular
+ * file: exit 3 when it is missing, 1 when it is something else. */
+void image_check_file(const char *path, const char *what);
+
+/* The config dir fvm does not write to (the user dir for root, the
+ * system dir for others): profiles there are only read. */
+const char *image_other_conf_dir(void);
+
+/* Check a profile name (the image name rules) or exit 2. */
+void profile_check_name(const char *name);
+
+/* dir/NAME is a profile: a directory holding a regular base_image. */
+bool profile_exists(const char *dir, const char *name);
+
+/* Take the profile's lock ("profile-NAME"), exclusive: import and rm. */
+int profile_lock(struct lock *l, const char *name);
+
+/* Remove a directory and everything below it, never following links;
+ * 0 or -1 with the error recorded. */
+int image_remove_tree(const char *path);
+
 /*
  * Read the whole disk (holes as zeros) once: its SHA-256 and, when parts
  * is set, fast-vm's gen_checksums parts: the SHA-512 of each 1 GiB piece

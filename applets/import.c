@@ -437,18 +437,6 @@ out:
 	return rc;
 }
 
-static void check_file_arg(const char *path, const char *what)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0)
-		die(errno == ENOENT ? FVM_EXIT_NOTFOUND : FVM_EXIT_FAIL,
-		    "%s file %s: %s", what, path, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		die(FVM_EXIT_FAIL, "%s file %s is not a regular file", what,
-		    path);
-}
-
 int import_main(int argc, char **argv)
 {
 	static const char *const what[PACK_NFILES] = { "XML", "hacks",
@@ -484,7 +472,7 @@ int import_main(int argc, char **argv)
 	im.source = argv[1];
 	image_check_name(im.name);
 	for (int i = 0; i < PACK_NFILES && 2 + i < argc; i++) {
-		check_file_arg(argv[2 + i], what[i]);
+		image_check_file(argv[2 + i], what[i]);
 		im.files[i] = argv[2 + i];
 	}
 	im.c = applet_conf();

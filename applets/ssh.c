@@ -8,13 +8,13 @@
 
 #include "vm.h"
 
-enum { OPT_NO_WAIT = OPT_K_FIRST_FREE, OPT_TTY };
+enum { OPT_TTY = OPT_K_FIRST_FREE };
 
 static const struct opt ssh_opts[] = {
 	{ 'u', "user", "USER", "log in as USER (default root)" },
 	{ 't', "timeout", "SECONDS",
 	  "wait at most this long for ssh (default 300)" },
-	{ OPT_NO_WAIT, "no-wait",
+	{ VM_OPT_NO_WAIT, "no-wait",
 	  NULL, "connect at once: no VM lookup, no waiting" },
 	{ OPT_TTY, "tty", NULL, "give the remote command a terminal (ssh -t)" },
 	OPT_END
@@ -124,22 +124,10 @@ int ssh_main(int argc, char **argv)
 	x.user = "root";
 	x.timeout = VM_SSH_TIMEOUT;
 	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'u':
-			if (!*arg || arg[0] == '-')
-				usage_error("--user takes a user name, not '%s'",
-					    arg);
-			x.user = arg;
-			break;
-		case 't':
-			if (!parse_int(arg, 0, 86400, &x.timeout))
-				usage_error("--timeout takes seconds from 0 to "
-					    "86400, not '%s'",
-					    arg);
-			break;
-		case OPT_NO_WAIT: x.no_wait = true; break;
-		case OPT_TTY: x.tty = true; break;
-		}
+		if (vm_access_opt(c, arg, &x.user, &x.timeout, &x.no_wait))
+			continue;
+		if (c == OPT_TTY)
+			x.tty = true;
 	}
 	rest = st.ind;
 	if (rest >= argc)

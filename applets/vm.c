@@ -387,3 +387,83 @@ void vm_iso_time(time_t t, char buf[32])
 	gmtime_r(&t, &tm);
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+bool vm_access_opt(int key, const char *arg, const char **user,
+		   long *timeout, bool *no_wait)
+{
+	switch (key) {
+	case 'u':
+		if (!*arg || strpbrk(arg, "@:/ ") || arg[0] == '-')
+			usage_error("--user takes a user name, not '%s'", arg);
+		*user = arg;
+		return true;
+	case 't':
+		if (!parse_int(arg, 0, 86400, timeout))
+			usage_error("--timeout takes seconds from 0 to 86400, "
+				    "not '%s'",
+				    arg);
+		return true;
+	case VM_OPT_NO_WAIT:
+		*no_wait = true;
+		return true;
+	}
+	return false;
+}
+
+static int copy_one(int n, void *ctx)
+{
+	struct vm_copy *x = ctx;
+	struct strv a = STRV_INIT;
+	int rc;
+
+	if (!x->no_wait && vm_ready_for_ssh(n, x->timeout, false) < 0)
+		return report_err();
+	x->build(x, n, &a);
+	rc = vm_run_prefixed(n, a.v);
+	strv_release(&a);
+	return rc;
+}
+
+int vm_copy_run(struct vm_copy *x, int argc, char **argv, int ind)
+{
+	struct strv a = STRV_INIT;
+	struct vmlist l;
+	int rest = ind, rc, remote = 0;
+
+	if (rest >= argc)
+		usage_error("no VM number given");
+	vm_parse_numbers(1, argv + rest, &l);
+	rest++;
+	if (rest < argc && !strcmp(argv[rest], "--"))
+		rest++;
+	x->args = argv + rest;
+	x->nargs = argc - rest;
+	for (int i = 0; i < x->nargs; i++)
+		if (str_starts(x->args[i], "vm:"))
+			remote++;
+	if (x->nargs < 2)
+		usage_error("%s needs a source and a destination path",
+			    x->tool);
+	if (!remote)
+		usage_error("no path names the VM: write the VM's side as "
+			    "vm:PATH");
+	x->key = guestssh_key(applet_conf());
+	vm_known_hosts_dir();
+	if (l.len > 1) {
+		x->batch = true;
+		rc = vm_run_each(&l, copy_one, x, "copied", false);
+		goto out;
+	}
+	if (!x->no_wait && vm_ready_for_ssh(l.n[0], x->timeout, isatty(2)) < 0)
+		die_err();
+	x->build(x, l.n[0], &a);
+	fflush(stdout);
+	execvp(a.v[0], a.v);
+	rc = errno == ENOENT ? FVM_EXIT_NOTFOUND : FVM_EXIT_FAIL;
+	error("cannot run %s: %m", a.v[0]);
+	strv_release(&a);
+out:
+	free(x->key);
+	vmlist_release(&l);
+	return rc;
+}

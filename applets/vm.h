@@ -80,4 +80,28 @@ int vm_copy_args(int n, const char *user, char *const *args, int nargs,
 /* mkdir FVM_STATE_DIR/known_hosts (a warning when it cannot be made) */
 void vm_known_hosts_dir(void);
 
+/*
+ * What scp and rsync share: their options' values, the paths after N,
+ * and how the tool's command line for VM n is built.
+ */
+struct vm_copy {
+	const char *tool; /* "scp" or "rsync", for messages */
+	const char *user;
+	long timeout;
+	bool no_wait, sftp, batch;
+	char **args;
+	int nargs;
+	char *key;
+	void (*build)(struct vm_copy *x, int n, struct strv *a);
+};
+/* the common option keys of ssh, scp and rsync */
+enum { VM_OPT_NO_WAIT = OPT_K_FIRST_FREE + 100 };
+/* Handle -u, -t and --no-wait for the access applets; false when the
+ * key is not one of them. */
+bool vm_access_opt(int key, const char *arg, const char **user,
+		   long *timeout, bool *no_wait);
+/* Run a copy tool on the VMs of argv[ind] with the paths after it: in
+ * parallel with [N] prefixes for several VMs, else in place of fvm. */
+int vm_copy_run(struct vm_copy *x, int argc, char **argv, int ind);
+
 #endif

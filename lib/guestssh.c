@@ -136,6 +136,11 @@ void guestssh_opts(struct strv *a, const char *key, const char *known_hosts,
 	/* "Permanently added ..." for every new VM is noise; a changed key
 	 * is still an error */
 	strv_push(a, "-oLogLevel=ERROR");
+	/* throw-away VMs die under their sessions: a deleted or destroyed
+	 * guest must end ssh, not leave it waiting on a dead peer forever */
+	strv_push(a, "-oServerAliveInterval=5");
+	strv_push(a, "-oServerAliveCountMax=3");
+	strv_push(a, "-oConnectTimeout=15");
 	if (batch)
 		strv_push(a, "-oBatchMode=yes");
 }

@@ -52,6 +52,9 @@ t_eq "ssh argv is what fvm built" "ssh
 <-oGlobalKnownHostsFile=/dev/null>
 <-oHashKnownHosts=no>
 <-oLogLevel=ERROR>
+<-oServerAliveInterval=5>
+<-oServerAliveCountMax=3>
+<-oConnectTimeout=15>
 <-l>
 <root>
 <192.168.126.42>
@@ -101,6 +104,9 @@ t_eq "scp argv is what fvm built" "scp
 <-oGlobalKnownHostsFile=/dev/null>
 <-oHashKnownHosts=no>
 <-oLogLevel=ERROR>
+<-oServerAliveInterval=5>
+<-oServerAliveCountMax=3>
+<-oConnectTimeout=15>
 <-p>
 <my file>
 <root@192.168.126.42:/tmp/a\\ b>
@@ -115,7 +121,7 @@ t_match "scp glob" '<root@192\.168\.126\.42:/var/log/\*\.log>' "$T_OUT"
 t_run "rsync argv" 0 env PATH="$FAKE" fvm rsync --no-wait 42 -a "vm:/srv/a b/" dst
 t_eq "rsync argv is what fvm built" "rsync
 <-e>
-<ssh '-oUserKnownHostsFile=$KH' -oStrictHostKeyChecking=accept-new -oGlobalKnownHostsFile=/dev/null -oHashKnownHosts=no -oLogLevel=ERROR>
+<ssh '-oUserKnownHostsFile=$KH' -oStrictHostKeyChecking=accept-new -oGlobalKnownHostsFile=/dev/null -oHashKnownHosts=no -oLogLevel=ERROR -oServerAliveInterval=5 -oServerAliveCountMax=3 -oConnectTimeout=15>
 <-a>
 <root@192.168.126.42:/srv/a b/>
 <dst>" "$T_OUT"

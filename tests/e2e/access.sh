@@ -9,39 +9,20 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# shellcheck source=common.bash
+. "$(dirname "$0")/common.bash"
+
 NET=fvmtest-acc
 SUBNET=126
 IMG=atest
 # a prefix of its own: other tests on the same lab use VM numbers too
 PFX=fvmacc-
-LAB_DIR=${FVM_LAB_DIR:-/var/lib/fvm-lab}
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
 IP42=192.168.$SUBNET.42
 TMUX_SOCK=$T_TMP/tmux.sock
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
-
-remove_all() {
-	tmux -S "$TMUX_SOCK" kill-server >/dev/null 2>&1
-	for d in $(v list --all --name | grep -E "^$PFX(atest|aempty)-"); do
-		v destroy "$d" >/dev/null 2>&1
-		v undefine --nvram "$d" >/dev/null 2>&1
-	done
-	"$TOP/scripts/lab" net-undefine "$NET" >/dev/null 2>&1
-	rm -rf "$LAB_DIR"/e2e-acc.*
-}
-remove_all
-t_on_exit remove_all
-
-"$TOP/scripts/mkguest" -q -o "$GUEST_DIR" >/dev/null || { t_fail "mkguest" "failed"; exit 1; }
-"$TOP/scripts/lab" net-define "$NET" "$SUBNET" >/dev/null || { t_fail "network" "cannot define"; exit 1; }
-
-store=$(mktemp -d "$LAB_DIR/e2e-acc.XXXXXX")
-chmod 0755 "$store"
-mkdir -p "$store/images" "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks" "$T_TMP/state"
-cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/$PFX$IMG.raw"
-cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
+e2e_setup $PFX $NET $SUBNET acc
+t_on_exit "tmux -S '$TMUX_SOCK' kill-server"
+e2e_image $IMG
 # a disk with nothing on it: the VM runs but never boots an OS
 truncate -s 16M "$store/images/${PFX}aempty.raw"
 cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-aempty.xml"
@@ -49,17 +30,6 @@ cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-aempty.xml"
 cp "$GUEST_DIR/id_ed25519" "$T_TMP/state/id_fvm"
 cp "$GUEST_DIR/id_ed25519.pub" "$T_TMP/state/id_fvm.pub"
 chmod 0600 "$T_TMP/state/id_fvm"
-cat >"$T_TMP/fast-vm.conf" <<CONF
-VM_PREFIX=$PFX
-LIBVIRT_NETWORK=$NET
-SUBNET_NUMBER=$SUBNET
-FVM_STORAGE=dir
-FVM_STORE_DIR=$store
-FVM_DOMAIN_TYPE=qemu
-FVM_STATE_DIR=$T_TMP/state
-CONF
-export FVM_CONFIG=$T_TMP/fast-vm.conf FVM_SYSTEM_DIR=$T_TMP/etc \
-	FVM_USER_DIR=$T_TMP/user FVM_LOCK_DIR=$T_TMP/locks
 KH42=$T_TMP/state/known_hosts/42
 
 # --- ssh waits for a booting guest

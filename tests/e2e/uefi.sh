@@ -12,14 +12,12 @@ set -u
 DIR=${FVM_TEMPLATES:-$TOP/../shared/fixtures/fast-vm-templates}
 DEBIAN=$DIR/debian/xml/debian-12-current-uefi.xml
 RHEL=$DIR/rhel/xml/rhel-6.3-current-uefi.xml
+P=fvmuefi-
 NET=fvmtest-uefi
 SUBNET=133
 IMG=uefitest
-LAB_DIR=${FVM_LAB_DIR:-/var/lib/fvm-lab}
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
 NVRAM_DIR=/var/lib/libvirt/qemu/nvram
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
-URI=qemu:///system
 
 if [ ! -r "$DEBIAN" ]; then
 	t_skip "e2e/uefi" "no fast-vm template fixtures: $DEBIAN is missing"
@@ -30,8 +28,9 @@ if [ ! -r "$OVMF_VARS" ] || [ ! -r /usr/share/OVMF/OVMF_CODE.fd ]; then
 	exit 0
 fi
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
-domains() { v list --all --name | grep -c "^fastvm-$IMG-"; }
+# shellcheck source=common.bash
+. "$(dirname "$0")/common.bash"
+domains() { v list --all --name | grep -c "^$P$IMG-"; }
 # nvram_of DOMAIN: the NVRAM path libvirt gave the domain
 nvram_of() {
 	v dumpxml "$1" | sed -n 's|.*<nvram[^>]*>\([^<]*\)</nvram>.*|\1|p'
@@ -43,39 +42,13 @@ running_soon() {
 	[ "$(v domstate "$1" 2>/dev/null)" = running ]
 }
 
-remove_all() {
-	for d in $(v list --all --name | grep "^fastvm-$IMG-"); do
-		v destroy "$d" >/dev/null 2>&1
-		v undefine --nvram "$d" >/dev/null 2>&1
-	done
-	"$TOP/scripts/lab" net-undefine "$NET" >/dev/null 2>&1
-	rm -rf "$LAB_DIR"/e2e-uefi.*
-}
-remove_all
-t_on_exit remove_all
-
-"$TOP/scripts/mkguest" -q -o "$GUEST_DIR" >/dev/null || { t_fail "mkguest" "failed"; exit 1; }
-"$TOP/scripts/lab" net-define "$NET" "$SUBNET" >/dev/null || { t_fail "network" "cannot define"; exit 1; }
-
-store=$(mktemp -d "$LAB_DIR/e2e-uefi.XXXXXX")
-chmod 0755 "$store"
-mkdir -p "$store/images" "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
-cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/fastvm-$IMG.raw"
+e2e_setup $P $NET $SUBNET uefi
+cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/$P$IMG.raw"
 # the fixture itself, not a copy: fvm must take it as fast-vm users have it
 ln -s "$DEBIAN" "$T_TMP/etc/config-$IMG.xml"
-cat >"$T_TMP/fast-vm.conf" <<CONF
-LIBVIRT_NETWORK=$NET
-SUBNET_NUMBER=$SUBNET
-FVM_STORAGE=dir
-FVM_STORE_DIR=$store
-FVM_DOMAIN_TYPE=qemu
-FVM_STATE_DIR=$T_TMP/state
-CONF
-export FVM_CONFIG=$T_TMP/fast-vm.conf FVM_SYSTEM_DIR=$T_TMP/etc \
-	FVM_USER_DIR=$T_TMP/user FVM_LOCK_DIR=$T_TMP/locks
 
 # --- debian-12 UEFI: the VARS template is OVMF's own
-dom=fastvm-$IMG-42
+dom=$P$IMG-42
 t_run "create from the debian-12 UEFI template" 0 fvm create $IMG 42 || exit 1
 xml=$(v dumpxml "$dom")
 t_match "domain type switched to qemu" "^<domain type='qemu'" "$xml"
@@ -103,7 +76,7 @@ t_eq "disk removed" "" "$(ls "$store/vms")"
 
 # delete of a defined UEFI domain that never ran: no NVRAM file yet
 t_run "create again" 0 fvm create -q $IMG 43
-nvram=$(nvram_of "fastvm-$IMG-43")
+nvram=$(nvram_of "$P$IMG-43")
 [ -e "$nvram" ] && t_fail "no NVRAM before the first start" "$nvram exists" ||
 	t_ok "no NVRAM before the first start"
 t_run "delete a UEFI VM that never ran" 0 fvm delete 43
@@ -117,7 +90,7 @@ if [ -r "$RHEL" ]; then
 	mkdir -p "$T_TMP/user/rhelvars"
 	echo $IMG >"$T_TMP/user/rhelvars/base_image"
 	ln -s "$RHEL" "$T_TMP/user/rhelvars/config.xml"
-	dom=fastvm-$IMG-44
+	dom=$P$IMG-44
 	vars=/etc/fast-vm/nvram-${IMG}_VARS.fd
 	t_run "create from the rhel-6.3 UEFI template" 0 fvm create rhelvars 44
 	t_match "IMAGE_NAME in the nvram template is the image's name" \
@@ -145,7 +118,7 @@ if [ -r "$RHEL" ]; then
 	echo $IMG >"$T_TMP/user/rhelown/base_image"
 	sed "s|/etc/fast-vm/|$store/|" "$RHEL" >"$T_TMP/user/rhelown/config.xml"
 	cp "$OVMF_VARS" "$store/nvram-${IMG}_VARS.fd"
-	dom=fastvm-$IMG-45
+	dom=$P$IMG-45
 	t_run "create with the image's VARS file present" 0 fvm create rhelown 45
 	t_match "nvram template is the image's VARS" \
 		"<nvram template='$store/nvram-${IMG}_VARS.fd'>" "$(v dumpxml "$dom")"

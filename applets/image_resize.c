@@ -1,0 +1,96 @@
+/* applets/image_resize.c: `fvm image-resize NAME SIZE`: grow (or, forced, shrink) an image's disk. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+
+static const struct opt image_resize_opts[] = {
+	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info image_resize_info = {
+	.usage = "NAME SIZE",
+	.description =
+		"Resize the disk of image NAME to SIZE, as fast-vm-image "
+		"resize does: a number of GiB (20), or with a unit (512M, "
+		"20G, 1T). Only VMs created from now on get the new size; "
+		"existing VMs keep theirs (fvm resize changes a VM's). The "
+		"guest's partitions and filesystems are left as they are. "
+		"Shrinking needs --force, and a dir store refuses it while "
+		"VM disks read from the image.\n"
+		"The SHA-256 recorded at import no longer holds and is "
+		"dropped; fvm image-checksum records a new one.\n"
+		"Exit status 3: no image NAME; 4: it is busy.",
+	.opts = image_resize_opts,
+	.args = { OPT_C_IMAGE, OPT_C_WORDS },
+};
+
+int image_resize_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct store_usage u = { 0 };
+	struct lock l = LOCK_INIT;
+	bool force = false, quiet = false;
+	const char *arg, *name, *size_arg;
+	char *disk, *sized, *sha;
+	uint64_t size;
+	int ch, rc = 0;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == 'f')
+			force = true;
+		else if (ch == 'q')
+			quiet = true;
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc != 2)
+		usage_error("image-resize takes an image name and a size");
+	name = argv[0];
+	size_arg = argv[1];
+	image_check_name(name);
+	/* fast-vm's sizes are whole GiB */
+	sized = *size_arg && isdigit((unsigned char)size_arg[strlen(size_arg) - 1]) ?
+			xasprintf("%sG", size_arg) :
+			xstrdup(size_arg);
+	if (store_parse_size(sized, &size) < 0)
+		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
+	free(sized);
+	disk = image_disk(name);
+	if (image_lock(&l, name, true) < 0)
+		die_err();
+	if (store_usage(image_store(), disk, &u) < 0)
+		die_err();
+	if (!u.exists)
+		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
+		    disk);
+	if (size < u.size && !force)
+		die(FVM_EXIT_USAGE,
+		    "%s is smaller than image %s (%llu bytes): shrinking "
+		    "loses data, --force does it",
+		    size_arg, name, (unsigned long long)u.size);
+	if (store_resize(image_store(), disk, size, force) < 0) {
+		rc = report_err();
+	} else {
+		sha = image_sha_path(disk);
+		if (unlink(sha) < 0 && errno != ENOENT)
+			warning("cannot remove the old checksum %s: %s", sha,
+				strerror(errno));
+		free(sha);
+		store_usage(image_store(), disk, &u);
+		if (!quiet)
+			printf("image %s resized to %llu bytes (%.2fg); only "
+			       "VMs created from now on get the new size\n",
+			       name, (unsigned long long)u.size,
+			       (double)u.size / (1 << 30));
+	}
+	free(disk);
+	lock_drop(&l);
+	return rc;
+}

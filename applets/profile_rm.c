@@ -1,0 +1,83 @@
+/* applets/profile_rm.c: `fvm profile-rm NAME`: remove a profile from the caller's config dir. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image.h"
+
+static const struct opt profile_rm_opts[] = {
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info profile_rm_info = {
+	.usage = "NAME",
+	.description =
+		"Remove profile NAME, as fast-vm-image remove_profile does: "
+		"the directory NAME with everything in it, from /etc/fast-vm "
+		"for root, else from ~/.fast-vm. Its image and the VMs made "
+		"with it stay; deleting such a VM later finds its image's "
+		"delete-hacks file instead of the profile's.\n"
+		"Exit status 3: neither directory holds profile NAME; 1: only "
+		"the other one does (root removes profiles of /etc/fast-vm, "
+		"each user those of ~/.fast-vm); 4: it is busy.",
+	.opts = profile_rm_opts,
+	.args = { OPT_C_PROFILE },
+};
+
+int profile_rm_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct lock l = LOCK_INIT;
+	bool quiet = false;
+	const char *arg, *name, *dir;
+	char *path, *aside;
+	int ch;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1)
+		if (ch == 'q')
+			quiet = true;
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc != 1)
+		usage_error("profile-rm takes one profile name");
+	name = argv[0];
+	profile_check_name(name);
+	dir = image_conf_dir();
+	if (profile_lock(&l, name) < 0)
+		die_err();
+	if (!profile_exists(dir, name)) {
+		const char *other = image_other_conf_dir();
+
+		if (profile_exists(other, name))
+			die(FVM_EXIT_FAIL,
+			    "profile %s is in %s, not in %s: only %s removes "
+			    "it there",
+			    name, other, dir,
+			    geteuid() == 0 ? "its user" : "root");
+		die(FVM_EXIT_NOTFOUND, "profile %s not found (in %s or %s)",
+		    name, dir, other);
+	}
+	path = xasprintf("%s/%s", dir, name);
+	/* out of fvm create's sight in one step, then removed: an
+	 * interrupted removal never leaves half a profile to use */
+	aside = xasprintf("%s/.%s.fvm-profile-rm", dir, name);
+	if (image_remove_tree(aside) < 0)
+		die_err();
+	if (rename(path, aside) < 0)
+		die(FVM_EXIT_FAIL, "cannot remove %s: %s", path,
+		    strerror(errno));
+	if (image_remove_tree(aside) < 0) {
+		warning("profile %s is gone, but %s stays: %s", name, aside,
+			err_msg());
+		err_clear();
+	}
+	if (!quiet)
+		printf("profile %s removed (%s)\n", name, path);
+	free(aside);
+	free(path);
+	lock_drop(&l);
+	return 0;
+}

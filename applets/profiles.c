@@ -1,0 +1,160 @@
+/* applets/profiles.c: `fvm profiles`: the profiles of both config dirs, as fast-vm-image list_profiles. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/tmpl.h"
+#include "image.h"
+
+static const struct opt profiles_opts[] = {
+	{ 's', "short", NULL, "profile names only, one a line (fast-vm's short)" },
+	OPT_JSON,
+	OPT_END
+};
+
+const struct applet_info profiles_info = {
+	.usage = "",
+	.description =
+		"List the profiles with fast-vm-image list_profiles' columns: "
+		"the profile's name, its base image and whether it brings its "
+		"own XML template, hacks and delete-hacks (yes or no; a "
+		"profile without hacks uses its image's). Profiles are the "
+		"directories holding a base_image file in ~/.fast-vm and "
+		"/etc/fast-vm; where both have one of a name, the user's "
+		"wins, as in fvm create.\n"
+		"--json gives the three as booleans and adds the profile's "
+		"directory and which of the two it is in (user or system).",
+	.opts = profiles_opts,
+};
+
+enum { P_NAME, P_IMAGE, P_XML, P_HACKS, P_DHACKS, P_DIR, P_WHERE, P_COUNT };
+
+/* fast-vm-image list_profiles: '%-20s|%-20s|%-5s|%-7s|%-14s' */
+static const struct out_col profiles_cols[P_COUNT] = {
+	[P_NAME] = { "name", "Profile Name", OUT_STR, 0, 20 },
+	[P_IMAGE] = { "image", "Base Image Name", OUT_STR, 0, 20, 1 },
+	[P_XML] = { "xml", "XML", OUT_BOOL, 0, 5, 1 },
+	[P_HACKS] = { "hacks", "hacks", OUT_BOOL, 0, 7, 1 },
+	[P_DHACKS] = { "delete_hacks", "delete-hacks", OUT_BOOL, 0, 14, 1 },
+	[P_DIR] = { "dir", "Directory", OUT_STR, OUT_JSON_ONLY },
+	[P_WHERE] = { "where", "Where", OUT_STR, OUT_JSON_ONLY },
+};
+
+struct prof {
+	char *name;
+	int where; /* 0 user, 1 system */
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct prof *)a)->name,
+		      ((const struct prof *)b)->name);
+}
+
+/* The image name in dir/NAME/base_image: its first line, blanks
+ * trimmed as fast-vm's $(cat) and the shell's word splitting did. */
+static char *base_image(const char *pdir)
+{
+	char *path = xasprintf("%s/base_image", pdir);
+	char buf[256];
+	ssize_t n;
+	size_t b = 0, e;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	free(path);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	while (buf[b] && isspace((unsigned char)buf[b]))
+		b++;
+	e = strlen(buf);
+	while (e > b && isspace((unsigned char)buf[e - 1]))
+		e--;
+	return xstrndup(buf + b, e - b);
+}
+
+int profiles_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	enum out_mode mode = OUT_HUMAN;
+	struct fvm_conf *c;
+	struct out_table *t;
+	struct prof *p = NULL;
+	size_t n = 0, cap = 0;
+	const char *arg, *dirs[2];
+	int ch;
+
+	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (ch == OPT_K_JSON)
+			mode = OUT_JSON;
+		else if (ch == 's')
+			mode = OUT_QUIET;
+	}
+	if (argc > st.ind)
+		usage_error("profiles takes no arguments");
+	c = applet_conf();
+	dirs[0] = c->user_dir;
+	dirs[1] = c->system_dir;
+	for (int w = 0; w < 2; w++) {
+		DIR *d = opendir(dirs[w]);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			bool seen = false;
+
+			/* dot entries and fvm's temporary directories too */
+			if (tmpl_check_name(de->d_name, "profile") < 0) {
+				err_clear();
+				continue;
+			}
+			if (!profile_exists(dirs[w], de->d_name))
+				continue;
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(p[i].name, de->d_name))
+					seen = true;
+			if (seen)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				p = xrealloc(p, cap * sizeof(*p));
+			}
+			p[n].name = xstrdup(de->d_name);
+			p[n++].where = w;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (n)
+		qsort(p, n, sizeof(*p), by_name);
+	t = out_table_new(profiles_cols, P_COUNT);
+	for (size_t i = 0; i < n; i++) {
+		char *pdir = xasprintf("%s/%s", dirs[p[i].where], p[i].name);
+		char *img = base_image(pdir);
+
+		out_row(t);
+		out_str(t, P_NAME, p[i].name);
+		out_str(t, P_IMAGE, img);
+		out_bool(t, P_XML, image_file_exists(pdir, "config.xml"));
+		out_bool(t, P_HACKS, image_file_exists(pdir, "hacks.sh"));
+		out_bool(t, P_DHACKS,
+			 image_file_exists(pdir, "delete-hacks.sh"));
+		out_str(t, P_DIR, pdir);
+		out_str(t, P_WHERE, p[i].where ? "system" : "user");
+		free(img);
+		free(pdir);
+		free(p[i].name);
+	}
+	out_print_list(t, mode, stdout);
+	out_table_free(t);
+	free(p);
+	return 0;
+}
