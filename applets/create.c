@@ -1,21 +1,54 @@
 /* applets/create.c: `fvm create IMAGE|PROFILE N...`: VMs from an image, all or nothing. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../lib/guest.h"
 #include "../lib/hack.h"
 #include "../lib/tmpl.h"
 #include "../lib/txn.h"
 #include "vm.h"
 
-enum { OPT_STRICT = OPT_K_FIRST_FREE };
+enum {
+	OPT_STRICT = OPT_K_FIRST_FREE,
+	OPT_XML,
+	OPT_HACKS,
+	OPT_HOSTNAME,
+	OPT_SSH_KEY,
+	OPT_TIMEZONE,
+	OPT_WRITE,
+	OPT_COPY_IN,
+	OPT_FIRSTBOOT,
+};
 
 static const struct opt create_opts[] = {
 	{ 'n', "note", "TEXT", "note shown by list (fast-vm: edit_note)" },
 	{ OPT_STRICT, "strict", NULL,
 	  "a failing hack file rolls the VM back instead of a warning" },
+	{ OPT_XML, "xml", "FILE",
+	  "use this template instead of the image's or profile's",
+	  OPT_C_FILE },
+	{ OPT_HACKS, "hacks", "FILE",
+	  "use this hack file instead of the image's or profile's",
+	  OPT_C_FILE },
+	{ OPT_HOSTNAME, "hostname", "NAME",
+	  "set the guest's host name ('' for the VM name, . and _ as -)" },
+	{ OPT_SSH_KEY, "ssh-key", "[USER:]FILE",
+	  "add the public key(s) in FILE to USER's (root's) authorized_keys",
+	  OPT_C_FILE },
+	{ OPT_TIMEZONE, "timezone", "ZONE",
+	  "set the guest's time zone, as Europe/Prague ('' for the host's)" },
+	{ OPT_WRITE, "write", "PATH:CONTENT",
+	  "write CONTENT (as given) to the file PATH in the guest" },
+	{ OPT_COPY_IN, "copy-in", "HOSTFILE:PATH",
+	  "copy a host file to PATH (a file or directory) in the guest",
+	  OPT_C_FILE },
+	{ OPT_FIRSTBOOT, "firstboot-command", "CMD",
+	  "run CMD (shell) once, at the guest's first boot" },
 	OPT_JSON,
 	OPT_QUIET("print nothing but errors"),
 	OPT_END
@@ -31,7 +64,39 @@ const struct applet_info create_info = {
 		"macros expanded, record owner, time, profile and note in its "
 		"title and description as fast-vm does, and reserve "
 		"192.168.S.N for it in the network's DHCP. Then the image's "
-		"hack file, if any, customises it.\n"
+		"customisation, if any, and hack file, if any, customise it.\n"
+		"Customisation edits the VM's disk natively (libguestfs), all "
+		"edits in one appliance launch per VM, before the VM is "
+		"committed: a failing edit rolls the VM back. The edits come "
+		"first from the image's or profile's customisation file "
+		"(customize-IMAGE.conf or PROFILE/customize.conf, looked up "
+		"like the hack files in ~/.fast-vm and /etc/fast-vm), then "
+		"from the options, in their order. The file holds 'key = "
+		"value' lines (# comments); the keys are the options' names: "
+		"'hostname = web1', 'ssh-key = /root/.ssh/id_ed25519.pub' "
+		"(or USER:FILE; relative paths from the file's directory), "
+		"'timezone = Europe/Prague', 'write = /etc/motd:hello\\n' "
+		"(\\n is a newline, \\\\ a backslash, in the file only), "
+		"'copy-in = FILE:/PATH', 'firstboot-command = CMD', and "
+		"'machine-id = empty' (so clones make their own). An empty "
+		"hostname means the VM's name with . and _ as -, an empty "
+		"timezone the host's.\n"
+		"Host name: /etc/hostname, plus the 127.0.1.1 line of "
+		"/etc/hosts on Debian and its kin and HOSTNAME= in "
+		"/etc/sysconfig/network on RHEL before 7. Time zone: "
+		"/etc/localtime links to /usr/share/zoneinfo/ZONE, and "
+		"/etc/timezone is written on Debian or where it exists. "
+		"First-boot commands are queued in /var/lib/fvm/firstboot and "
+		"run once, in order, by /usr/lib/fvm/firstboot.sh (log "
+		"/var/log/fvm-firstboot.log), which a systemd guest starts "
+		"from the oneshot unit fvm-firstboot.service, a busybox init "
+		"guest from a '::once:' line in /etc/inittab and a SysV rc "
+		"guest from S99fvm-firstboot links; on other init systems "
+		"(OpenRC, upstart) nothing runs them, with a warning. On a "
+		"guest whose distribution libguestfs does not know, the files "
+		"are written and the distribution-specific ones are skipped "
+		"with a warning. Files touched on an SELinux guest (enforcing "
+		"or permissive, with its policy installed) are relabelled.\n"
 		"Each VM is made all or nothing: when a step fails, or on "
 		"Ctrl-C, the steps done so far are undone. Several numbers "
 		"are created in parallel. 'base' defines the image's own VM "
@@ -49,6 +114,8 @@ struct create_ctx {
 	const char *note;
 	bool strict, quiet;
 	bool kvm_usable;
+	struct guest_edits edits;
+	bool tcg;
 	struct out_table *out;
 	pthread_mutex_t mu;
 };
@@ -183,6 +250,32 @@ static int reserve_ip(struct create_ctx *x, const char *name, const char *mac,
 	return 0;
 }
 
+static int customize(struct create_ctx *x, int n, const char *name)
+{
+	struct guest_target t = { 0 };
+	struct guest_result res = { 0 };
+	char *disk;
+	int rc = -1;
+
+	if (!x->edits.n)
+		return 0;
+	disk = store_disk_path(vm_store(), name);
+	if (!disk)
+		return -1;
+	t.disk = disk;
+	t.format = store_disk_format(vm_store(), name);
+	t.vm_name = name;
+	t.appliance = guest_appliance_dir(x->c->appliance);
+	t.tcg = x->tcg;
+	if (t.format)
+		rc = guest_customize(&t, &x->edits, &res);
+	free(disk);
+	for (size_t i = 0; i < res.nwarnings && !x->quiet; i++)
+		warning("VM %d: %s", n, res.warnings[i]);
+	guest_result_release(&res);
+	return rc < 0 ? err_context("customising %s", name) : 0;
+}
+
 static int run_hacks(struct create_ctx *x, int n, const char *name,
 		     const char *mac)
 {
@@ -269,7 +362,8 @@ static int create_one(int n, void *ctx)
 	}
 	if (interrupted() < 0 || reserve_ip(x, name, mac, ip, &t) < 0)
 		goto out;
-	if (interrupted() < 0 || run_hacks(x, n, name, mac) < 0 ||
+	if (interrupted() < 0 || customize(x, n, name) < 0 ||
+	    interrupted() < 0 || run_hacks(x, n, name, mac) < 0 ||
 	    interrupted() < 0)
 		goto out;
 	txn_commit(&t);
@@ -333,15 +427,29 @@ int create_main(int argc, char **argv)
 	enum out_mode mode = OUT_HUMAN;
 	struct lock image_lock = LOCK_INIT;
 	struct vmlist l = { 0 };
-	const char *arg;
+	const char *arg, *xml = NULL, *hacks = NULL;
 	char *image_disk, lname[300], what[300];
 	bool base = false;
+	struct guest_edits opt_edits = { 0 };
+	const char *key;
 	int c, rc;
 
 	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'n': x.note = arg; break;
 		case OPT_STRICT: x.strict = true; break;
+		case OPT_XML: xml = arg; break;
+		case OPT_HACKS: hacks = arg; break;
+		case OPT_HOSTNAME: key = "hostname"; goto edit;
+		case OPT_SSH_KEY: key = "ssh-key"; goto edit;
+		case OPT_TIMEZONE: key = "timezone"; goto edit;
+		case OPT_WRITE: key = "write"; goto edit;
+		case OPT_COPY_IN: key = "copy-in"; goto edit;
+		case OPT_FIRSTBOOT: key = "firstboot-command";
+		edit:
+			if (guest_edit_parse(&opt_edits, key, arg, NULL) < 0)
+				die_err();
+			break;
 		case OPT_K_JSON: mode = OUT_JSON; break;
 		case 'q': x.quiet = true; mode = OUT_QUIET; break;
 		}
@@ -357,8 +465,24 @@ int create_main(int argc, char **argv)
 		base = true;
 	else
 		vm_parse_numbers(argc - 1, argv + 1, &l);
-	if (tmpl_resolve(x.c, argv[0], &x.src) < 0)
+	if (xml && access(xml, R_OK) < 0)
+		die(FVM_EXIT_NOTFOUND, "cannot read template %s: %s", xml,
+		    strerror(errno));
+	if (hacks && access(hacks, R_OK) < 0)
+		die(FVM_EXIT_NOTFOUND, "cannot read hack file %s: %s", hacks,
+		    strerror(errno));
+	if (tmpl_resolve_with(x.c, argv[0], xml, hacks, &x.src) < 0)
 		die_err();
+	if (base && opt_edits.n)
+		usage_error("the base VM is the image: customise its VMs");
+	/* the file's edits first, so that options can override them */
+	if (!base && x.src.customize_path &&
+	    guest_edits_parse_file(&x.edits, x.src.customize_path) < 0)
+		die_err();
+	for (size_t i = 0; i < opt_edits.n; i++)
+		guest_edits_add(&x.edits, opt_edits.v[i].kind, opt_edits.v[i].a,
+				opt_edits.v[i].b);
+	guest_edits_release(&opt_edits);
 	image_disk = vm_name(x.c, x.src.image, -1);
 	if (!store_exists(vm_store(), image_disk))
 		die(FVM_EXIT_NOTFOUND, "image '%s' does not exist (no disk %s)",
@@ -366,6 +490,8 @@ int create_main(int argc, char **argv)
 	txn_signals_block();
 	x.kvm_usable = x.c->domain_type == FVM_DOMTYPE_AUTO &&
 		       virt_kvm_usable(vm_virt(false));
+	x.tcg = x.c->domain_type == FVM_DOMTYPE_QEMU ||
+		(x.c->domain_type == FVM_DOMTYPE_AUTO && !x.kvm_usable);
 	/* the image may not change under the clones (import and image-rm
 	 * take it exclusively) */
 	snprintf(lname, sizeof(lname), "image-%s", x.src.image);
@@ -384,6 +510,7 @@ int create_main(int argc, char **argv)
 		out_print_list(x.out, mode, stdout);
 	out_table_free(x.out);
 	tmpl_source_release(&x.src);
+	guest_edits_release(&x.edits);
 	vmlist_release(&l);
 	free(image_disk);
 	return rc;

@@ -10,10 +10,13 @@
 #include "../lib/txn.h"
 #include "vm.h"
 
-enum { OPT_DRY_RUN = OPT_K_FIRST_FREE };
+enum { OPT_DRY_RUN = OPT_K_FIRST_FREE, OPT_HACKS };
 
 static const struct opt delete_opts[] = {
 	{ OPT_DRY_RUN, "dry-run", NULL, "say what would be removed, change nothing" },
+	{ OPT_HACKS, "hacks", "FILE",
+	  "run this delete-hacks file instead of the profile's or image's",
+	  OPT_C_FILE },
 	OPT_QUIET("print nothing but errors"),
 	OPT_END
 };
@@ -36,6 +39,7 @@ const struct applet_info delete_info = {
 
 struct delete_ctx {
 	struct fvm_conf *c;
+	const char *hacks; /* given on the command line */
 	bool dry_run, quiet;
 };
 
@@ -67,6 +71,8 @@ static char *delete_hacks_of(struct delete_ctx *x, struct vm_entry *e)
 	const char *names[2] = { e->has_meta ? e->meta.profile : NULL, e->image };
 	char *path = NULL;
 
+	if (x->hacks)
+		return xstrdup(x->hacks);
 	for (int i = 0; i < 2 && !path; i++) {
 		if (!names[i])
 			continue;
@@ -208,7 +214,12 @@ int delete_main(int argc, char **argv)
 			x.dry_run = true;
 		else if (c == 'q')
 			x.quiet = true;
+		else if (c == OPT_HACKS)
+			x.hacks = arg;
 	}
+	if (x.hacks && access(x.hacks, R_OK) < 0)
+		die(FVM_EXIT_NOTFOUND, "cannot read hack file %s: %s", x.hacks,
+		    strerror(errno));
 	x.c = applet_conf();
 	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
 	txn_signals_block();

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/guestkey.h"
+#include "../lib/guest.h"
 #include "../lib/proc.h"
 #include "vm.h"
 
@@ -83,26 +83,36 @@ static char *read_pubkey(const char *key)
 static int offline(struct keydist_ctx *x, struct vm_entry *e)
 {
 	struct fvm_conf *c = applet_conf();
+	struct guest_edits edits = { 0 };
+	struct guest_result res;
+	struct guest_target t = { 0 };
 	char *disk = store_disk_path(vm_store(), e->name);
-	const char *format;
-	bool tcg;
 	int rc;
 
 	if (!disk)
 		return -1;
-	format = store_disk_format(vm_store(), e->name);
-	if (!format) {
+	t.disk = disk;
+	t.format = store_disk_format(vm_store(), e->name);
+	if (!t.format) {
 		free(disk);
 		return -1;
 	}
-	tcg = c->domain_type == FVM_DOMTYPE_QEMU ||
-	      (c->domain_type == FVM_DOMTYPE_AUTO &&
-	       !virt_kvm_usable(vm_virt(false)));
-	rc = guestkey_install(disk, format, x->pubkey, tcg);
-	free(disk);
+	t.vm_name = e->name;
+	t.appliance = guest_appliance_dir(c->appliance);
+	t.tcg = c->domain_type == FVM_DOMTYPE_QEMU ||
+		(c->domain_type == FVM_DOMTYPE_AUTO &&
+		 !virt_kvm_usable(vm_virt(false)));
+	guest_edits_add(&edits, GUEST_SSH_KEY, x->pubkey, NULL);
+	rc = guest_customize(&t, &edits, &res);
+	for (size_t i = 0; i < res.nwarnings; i++)
+		warning("VM %d: %s", e->number, res.warnings[i]);
 	if (rc >= 0 && !x->quiet)
 		printf("VM %d: %s\n", e->number,
-		       rc ? "key installed (offline)" : "key present already");
+		       res.changed ? "key installed (offline)"
+				   : "key present already");
+	guest_result_release(&res);
+	guest_edits_release(&edits);
+	free(disk);
 	return rc < 0 ? -1 : 0;
 }
 

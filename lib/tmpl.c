@@ -190,6 +190,13 @@ static char *find_file(const struct fvm_conf *c, const char *name,
 int tmpl_resolve(const struct fvm_conf *c, const char *name,
 		 struct tmpl_source *src)
 {
+	return tmpl_resolve_with(c, name, NULL, NULL, src);
+}
+
+int tmpl_resolve_with(const struct fvm_conf *c, const char *name,
+		      const char *xml, const char *hacks,
+		      struct tmpl_source *src)
+{
 	const char *dirs[2] = {c->user_dir, c->system_dir};
 	struct sbuf looked = SBUF_INIT;
 	char *path;
@@ -217,8 +224,11 @@ int tmpl_resolve(const struct fvm_conf *c, const char *name,
 	if (!src->image)
 		src->image = xstrdup(name);
 
-	src->xml_path = find_file(c, name, src->image, "config.xml",
-				  "config-%s.xml", &looked);
+	if (xml)
+		src->xml_path = xstrdup(xml);
+	else
+		src->xml_path = find_file(c, name, src->image, "config.xml",
+					  "config-%s.xml", &looked);
 	if (!src->xml_path) {
 		if (src->profile)
 			err_set(FVM_EXIT_NOTFOUND,
@@ -236,10 +246,14 @@ int tmpl_resolve(const struct fvm_conf *c, const char *name,
 	sbuf_release(&looked);
 	/* a profile without its own hacks uses its image's, as in fast-vm */
 	src->hacks_path =
-	    find_file(c, name, src->image, "hacks.sh", "hacks-%s.sh", NULL);
+	    hacks ? xstrdup(hacks) :
+		    find_file(c, name, src->image, "hacks.sh", "hacks-%s.sh",
+			      NULL);
 	src->delete_hacks_path =
 	    find_file(c, src->profile, src->image, "delete-hacks.sh",
 		      "delete-hacks-%s.sh", NULL);
+	src->customize_path = find_file(c, name, src->image, "customize.conf",
+					"customize-%s.conf", NULL);
 	return 0;
 }
 
@@ -263,6 +277,7 @@ void tmpl_source_release(struct tmpl_source *src)
 	free(src->xml_path);
 	free(src->hacks_path);
 	free(src->delete_hacks_path);
+	free(src->customize_path);
 	memset(src, 0, sizeof(*src));
 }
 

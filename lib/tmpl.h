@@ -14,6 +14,7 @@ struct tmpl_source {
 	char *xml_path;		 /* template used */
 	char *hacks_path;	 /* hacks file, NULL when none */
 	char *delete_hacks_path; /* delete-hacks file, NULL when none */
+	char *customize_path;	 /* customize.conf, NULL when none */
 };
 
 /*
@@ -26,7 +27,8 @@ struct tmpl_source {
  * delete-hacks.sh}. Each file is the first regular file of
  *   <user>/NAME/F, <system>/NAME/F, <user>/F-IMAGE, <system>/F-IMAGE
  * (F = config.xml/config-IMAGE.xml, hacks.sh/hacks-IMAGE.sh,
- * delete-hacks.sh/delete-hacks-IMAGE.sh), so a profile without its own
+ * delete-hacks.sh/delete-hacks-IMAGE.sh, fvm's customize.conf/
+ * customize-IMAGE.conf), so a profile without its own
  * hacks uses its image's; delete-hacks probes <dir>/NAME/ only when NAME
  * is a profile, as fast-vm's delete does. A bad name is FVM_EXIT_USAGE; a
  * missing template is FVM_EXIT_NOTFOUND, its message naming every path
@@ -34,6 +36,11 @@ struct tmpl_source {
  */
 int tmpl_resolve(const struct fvm_conf *c, const char *name,
 		 struct tmpl_source *src);
+/* The same with the template and the hacks file given (either may be
+ * NULL: looked up), as fast-vm's `create IMAGE N XML HACKS` does. */
+int tmpl_resolve_with(const struct fvm_conf *c, const char *name,
+		      const char *xml, const char *hacks,
+		      struct tmpl_source *src);
 void tmpl_source_release(struct tmpl_source *src);
 
 /*

@@ -1,0 +1,134 @@
+/* applets/compact.c: `fvm compact N...`: give back the space a stopped VM's guest freed. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../lib/guest.h"
+#include "vm.h"
+
+static const struct opt compact_opts[] = {
+	OPT_JSON,
+	OPT_QUIET("print nothing but errors"),
+	OPT_END
+};
+
+const struct applet_info compact_info = {
+	.usage = "N...",
+	.description =
+		"Trim the free space of the filesystems in the disk of each "
+		"stopped VM N (fstrim through libguestfs, discards passed to "
+		"the thin LV or the disk file), so that what the guest "
+		"deleted no longer takes space in the pool or the store "
+		"directory, and report the bytes allocated before and after "
+		"and how many were freed. One appliance launch per VM; "
+		"several VMs are compacted in parallel.\n"
+		"Exit status 3: no VM N; 4: the VM is running or busy.",
+	.opts = compact_opts,
+	.args = { OPT_C_VM_STOPPED },
+	.repeat_last = true,
+};
+
+enum { C_NUMBER, C_NAME, C_BEFORE, C_AFTER, C_FREED, C_COUNT };
+static const struct out_col compact_cols[] = {
+	[C_NUMBER] = { "number", "VM#", OUT_INT, OUT_RIGHT },
+	[C_NAME] = { "name", "Name", OUT_STR },
+	[C_BEFORE] = { "allocated_before", "Before", OUT_INT, OUT_RIGHT },
+	[C_AFTER] = { "allocated_after", "After", OUT_INT, OUT_RIGHT },
+	[C_FREED] = { "freed", "Freed", OUT_INT, OUT_RIGHT },
+};
+
+struct compact_ctx {
+	struct fvm_conf *c;
+	bool tcg;
+	struct out_table *out;
+	pthread_mutex_t mu;
+};
+
+static int compact_one(int n, void *ctx)
+{
+	struct compact_ctx *x = ctx;
+	struct vm_entry e = { 0 };
+	struct store_usage before = { 0 }, after = { 0 };
+	struct guest_target t = { 0 };
+	struct lock l = LOCK_INIT;
+	char *disk = NULL;
+	int rc = -1;
+
+	if (vm_lock(&l, n) < 0 || virt_find_vm(vm_virt(false), x->c, n, &e) < 0)
+		goto out;
+	/* a running guest has the filesystems mounted itself */
+	if (e.state != VIR_DOMAIN_SHUTOFF) {
+		err_set(FVM_EXIT_CONFLICT, "VM %d is %s; stop it first", n,
+			virt_state_name(e.state));
+		goto out;
+	}
+	if (store_usage(vm_store(), e.name, &before) < 0)
+		goto out;
+	disk = store_disk_path(vm_store(), e.name);
+	if (!disk)
+		goto out;
+	t.disk = disk;
+	t.format = store_disk_format(vm_store(), e.name);
+	t.vm_name = e.name;
+	t.appliance = guest_appliance_dir(x->c->appliance);
+	t.tcg = x->tcg;
+	if (!t.format || guest_fstrim(&t) < 0 ||
+	    store_usage(vm_store(), e.name, &after) < 0)
+		goto out;
+	pthread_mutex_lock(&x->mu);
+	out_row(x->out);
+	out_int(x->out, C_NUMBER, n);
+	out_str(x->out, C_NAME, e.name);
+	out_int(x->out, C_BEFORE, (long long)before.allocated);
+	out_int(x->out, C_AFTER, (long long)after.allocated);
+	out_int(x->out, C_FREED, before.allocated > after.allocated ?
+		(long long)(before.allocated - after.allocated) : 0);
+	pthread_mutex_unlock(&x->mu);
+	rc = 0;
+out:
+	if (rc < 0)
+		rc = report_err();
+	if (e.name && vm_touch(&e) < 0)
+		err_clear();
+	free(disk);
+	virt_vm_release(&e);
+	lock_drop(&l);
+	return rc;
+}
+
+int compact_main(int argc, char **argv)
+{
+	struct opt_state st = { 0 };
+	struct compact_ctx x = { 0 };
+	enum out_mode mode = OUT_HUMAN;
+	struct vmlist l = { 0 };
+	const char *arg;
+	bool quiet = false;
+	int c, rc;
+
+	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
+		if (c == OPT_K_JSON)
+			mode = OUT_JSON;
+		else if (c == 'q') {
+			quiet = true;
+			mode = OUT_QUIET;
+		}
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 1)
+		usage_error("compact needs VM numbers");
+	x.c = applet_conf();
+	vm_parse_numbers(argc, argv, &l);
+	x.tcg = x.c->domain_type == FVM_DOMTYPE_QEMU ||
+		(x.c->domain_type == FVM_DOMTYPE_AUTO &&
+		 !virt_kvm_usable(vm_virt(false)));
+	x.out = out_table_new(compact_cols, C_COUNT);
+	pthread_mutex_init(&x.mu, NULL);
+	rc = vm_run_each(&l, compact_one, &x, "compacted", quiet);
+	if (mode == OUT_JSON || (mode == OUT_HUMAN && out_rows(x.out)))
+		out_print_list(x.out, mode, stdout);
+	out_table_free(x.out);
+	vmlist_release(&l);
+	return rc;
+}
