@@ -55,13 +55,16 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 APPLETS := $(shell scripts/applet-names applets/applets.def)
 PUBLIC_APPLETS := $(shell scripts/applet-names --public applets/applets.def)
 LINKS := $(PUBLIC_APPLETS:%=$(BUILD)/bin/fvm-%)
+# names that select fast-vm 1.7's command lines (applets/fastvm.c)
+PERSONALITIES := fast-vm fast-vm-image
+PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
 .PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
 	install uninstall clean demo bench units format
 
-all: $(BUILD)/bin/fvm $(LINKS) $(MAN_PAGES) units
+all: $(BUILD)/bin/fvm $(LINKS) $(PERSONALITY_LINKS) $(MAN_PAGES) units
 
 # V=1 shows the whole command lines
 Q := $(if $(V),,@)
@@ -81,6 +84,9 @@ $(BUILD)/bin/fvm: $(APPLET_OBJ) $(BUILD)/libfvm.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libfvm.a $(LIBS)
 
 $(BUILD)/bin/fvm-%: $(BUILD)/bin/fvm
+	$(Q)ln -sf fvm $@
+
+$(PERSONALITY_LINKS): $(BUILD)/bin/fvm
 	$(Q)ln -sf fvm $@
 
 $(BUILD)/man/fvm-%.1: $(BUILD)/bin/fvm
@@ -126,6 +132,10 @@ install: all
 		ln -sf fvm $(DESTDIR)$(BINDIR)/fvm-$$a || exit 1; \
 		ln -sf fvm $(DESTDIR)$(BASHCOMPDIR)/fvm-$$a || exit 1; \
 	done
+	for p in $(PERSONALITIES); do \
+		ln -sf fvm $(DESTDIR)$(BINDIR)/$$p || exit 1; \
+		ln -sf fvm $(DESTDIR)$(BASHCOMPDIR)/$$p || exit 1; \
+	done
 	install -m 0644 $(BUILD)/man/fvm.1 $(MAN_APPLET) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(BUILD)/man/fvm.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 completions/fvm.bash $(DESTDIR)$(BASHCOMPDIR)/fvm
@@ -137,6 +147,9 @@ uninstall:
 		rm -f $(DESTDIR)$(BINDIR)/fvm-$$a \
 			$(DESTDIR)$(BASHCOMPDIR)/fvm-$$a \
 			$(DESTDIR)$(MANDIR)/man1/fvm-$$a.1; \
+	done
+	for p in $(PERSONALITIES); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; \
 	done
 
 demo: all

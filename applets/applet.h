@@ -15,6 +15,21 @@
 #undef APPLET
 
 extern const char fvm_version[];
+
+/*
+ * Personalities (applets/fastvm.c): the binary called as fast-vm or
+ * fast-vm-image takes fast-vm 1.7's command lines.
+ */
+struct personality {
+	const char *name; /* argv[0]'s basename */
+	int (*main)(int argc, char **argv);
+};
+extern const struct personality personalities[]; /* ends with NULL name */
+int fastvm_main(int argc, char **argv);
+int fastvm_image_main(int argc, char **argv);
+/* completion for a personality's command line; false when words[0] is
+ * not one */
+bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);
 /* the applet being run */
 extern const struct applet *current_applet;
 

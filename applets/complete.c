@@ -162,6 +162,8 @@ int complete_main(int argc, char **argv)
 	/* getopt has eaten the "--"; what is left is the command line */
 	if (argc < 1)
 		usage_error("no command line given");
+	if (argc > 1 && fastvm_complete(argc, argv, emit_line, NULL))
+		return 0;
 	if (argc == 1) {
 		/* completing the first word after the command */
 		char *words[2] = { argv[0], (char *)"" };

@@ -67,6 +67,29 @@ static void size_text(const struct store_usage *u, char *buf, size_t len)
 	snprintf(buf, len, "%4s(%6s%%)", g, p);
 }
 
+/*
+ * The table is printed with fast-vm's own printf formats, not as a table
+ * whose columns widen: scripts cut fast-vm's output at fixed columns, so
+ * a long value overflows its column as it did there.
+ */
+#define FASTVM_HEADER "%3s %-15s %-12s %-15s %-13s  %-8s  %s\n"
+
+static void fastvm_row(struct sbuf *rows, const struct vm_entry *e,
+		       const char *size, const char *activity)
+{
+	char *head = xasprintf("%3d %-15s %s", e->number, e->image,
+			       virt_state_name(e->state));
+
+	sbuf_addf(rows, "%-32s %-15s %-13s  %8s  %s%s%s\n", head,
+		  !e->has_meta	       ? "" :
+		  e->meta.profile ? e->meta.profile :
+				    "---",
+		  size, activity,
+		  e->has_meta ? e->meta.owner : "", e->has_meta ? ": " : "",
+		  e->has_meta ? e->meta.note : "");
+	free(head);
+}
+
 int list_main(int argc, char **argv)
 {
 	struct opt_state st = { 0 };
@@ -77,6 +100,7 @@ int list_main(int argc, char **argv)
 	struct out_table *t;
 	size_t n = 0;
 	const char *arg, *which = "all";
+	struct sbuf rows = SBUF_INIT;
 	bool is_short = false;
 	time_t now = time(NULL);
 	int ch;
@@ -109,7 +133,7 @@ int list_main(int argc, char **argv)
 			      e->state == VIR_DOMAIN_PAUSED ||
 			      e->state == VIR_DOMAIN_BLOCKED;
 		struct store_usage u = { 0 };
-		char buf[64];
+		char buf[64], size[64], activity[64] = "";
 
 		if ((!strcmp(which, "active") && !active) ||
 		    (!strcmp(which, "inactive") && active))
@@ -123,16 +147,16 @@ int list_main(int argc, char **argv)
 			continue;
 		out_str(t, L_PROFILE, e->has_meta ? e->meta.profile : NULL);
 		if (store_usage(vm_store(), e->name, &u) == 0 && u.exists) {
-			size_text(&u, buf, sizeof(buf));
-			out_str(t, L_SIZE, buf);
+			size_text(&u, size, sizeof(size));
+			out_str(t, L_SIZE, size);
 			out_int(t, L_DISK_SIZE, (long long)u.size);
 			out_int(t, L_DISK_ALLOC, (long long)u.allocated);
 		}
 		err_clear();
 		if (e->has_meta && e->meta.activity) {
-			snprintf(buf, sizeof(buf), "%lldd ago",
+			snprintf(activity, sizeof(activity), "%lldd ago",
 				 (long long)(now - e->meta.activity) / 86400);
-			out_str(t, L_ACTIVITY, buf);
+			out_str(t, L_ACTIVITY, activity);
 			vm_iso_time(e->meta.activity, buf);
 			out_str(t, L_ACTIVITY_TIME, buf);
 		}
@@ -145,19 +169,32 @@ int list_main(int argc, char **argv)
 			out_str(t, L_NOTE, e->meta.note);
 			free(notes);
 		}
+		fastvm_row(&rows, e, u.exists ? size : "", activity);
 	}
 	if (is_short && mode == OUT_HUMAN) {
 		out_print_list(t, OUT_QUIET, stdout);
 	} else {
-		out_print_list(t, mode, stdout);
+		if (mode == OUT_HUMAN) {
+			printf(FASTVM_HEADER, "VM#", "Image name", "Status",
+			       "Profile_name", "Size( %used )", "Activity",
+			       "Notes");
+			fputs(rows.s ? rows.s : "", stdout);
+		} else
+			out_print_list(t, mode, stdout);
 		if (mode == OUT_HUMAN && store_pool_status(vm_store(), &pool) == 0 &&
 		    pool.size) {
-			printf("=== Space used: %6.2f%% of %7.2fg\n",
+			char size[32];
+
+			/* fast-vm pads lvs's "50.00g", unit included, to 7 */
+			snprintf(size, sizeof(size), "%.2fg",
+				 (double)pool.size / (1024.0 * 1024 * 1024));
+			printf("=== Space used: %6.2f%% of %7s\n",
 			       100.0 * (double)pool.used / (double)pool.size,
-			       (double)pool.size / (1024.0 * 1024 * 1024));
+			       size);
 		}
 		err_clear();
 	}
+	sbuf_release(&rows);
 	out_table_free(t);
 	virt_vms_free(vms, n);
 	return 0;

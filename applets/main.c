@@ -65,6 +65,11 @@ int main(int argc, char **argv)
 	 * that partial output and cleanup are handled in one place */
 	signal(SIGPIPE, SIG_IGN);
 	base = base ? base + 1 : argv[0];
+	for (const struct personality *p = personalities; p->name; p++)
+		if (!strcmp(base, p->name)) {
+			prog_name = p->name;
+			return close_stdout(p->main(argc, argv));
+		}
 	if (str_starts(base, "fvm-")) {
 		prog_name = base;
 		ap = applet_find(base + 4);

@@ -11,7 +11,7 @@ _fvm() {
 		cword=$COMP_CWORD
 		cur=${COMP_WORDS[COMP_CWORD]}
 	fi
-	# fvm-APPLET is a symlink beside fvm: ask fvm itself
+	# fvm-APPLET and fast-vm are symlinks beside fvm: ask fvm itself
 	case ${words[0]} in
 	*/*) bin=${words[0]%/*}/fvm ;;
 	*) bin=fvm ;;
@@ -23,5 +23,7 @@ _fvm() {
 	fi
 }
 
-# -o default: where fvm offers nothing (paths), bash completes file names
-complete -o default -F _fvm fvm $(fvm --list 2>/dev/null | sed 's/^/fvm-/')
+# -o default: where fvm offers nothing (paths), bash completes file names;
+# fast-vm and fast-vm-image are fvm too, with fast-vm 1.7's command lines
+complete -o default -F _fvm fvm fast-vm fast-vm-image \
+	$(fvm --list 2>/dev/null | sed 's/^/fvm-/')

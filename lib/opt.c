@@ -327,6 +327,14 @@ static void complete_kind(struct filter *fl, enum opt_complete kind,
 	}
 }
 
+void opt_complete_kind(enum opt_complete kind, const char *words,
+		       const char *prefix, opt_emit_fn emit, void *ctx)
+{
+	struct filter fl = { prefix, emit, ctx };
+
+	complete_kind(&fl, kind, words);
+}
+
 static void complete_applet(struct filter *fl, const struct applet *ap,
 			    int nwords, char **words)
 {

@@ -110,5 +110,8 @@ typedef void (*opt_source_fn)(enum opt_complete kind, const char *prefix,
 			      opt_emit_fn emit, void *ctx);
 void opt_set_completion_source(opt_source_fn fn);
 void opt_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);
+/* the candidates of one kind starting with prefix (words for OPT_C_WORDS) */
+void opt_complete_kind(enum opt_complete kind, const char *words,
+		       const char *prefix, opt_emit_fn emit, void *ctx);
 
 #endif

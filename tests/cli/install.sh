@@ -11,6 +11,14 @@ for a in $(fvm --list); do
 	[ -s "$dest/opt/fvm/share/man/man1/fvm-$a.1" ] &&
 		t_ok "page fvm-$a.1" || t_fail "page fvm-$a.1" "missing"
 done
+for p in fast-vm fast-vm-image; do
+	[ "$(readlink "$dest/opt/fvm/bin/$p")" = fvm ] &&
+		t_ok "link $p" || t_fail "link $p" "missing or wrong"
+	[ "$(readlink "$dest/opt/fvm/share/bash-completion/completions/$p")" = fvm ] &&
+		t_ok "completion link $p" || t_fail "completion link $p" "missing or wrong"
+done
+t_run "installed fast-vm is the personality" 1 "$dest/opt/fvm/bin/fast-vm"
+t_match "fast-vm usage banner" "^== fast-vm version 1.7 \(fvm " "$T_OUT"
 [ -x "$dest/opt/fvm/bin/fvm" ] && t_ok "binary" || t_fail "binary" "missing"
 [ -s "$dest/opt/fvm/share/man/man1/fvm.1" ] && t_ok "fvm.1" || t_fail "fvm.1" "missing"
 [ -s "$dest/opt/fvm/share/man/man5/fvm.conf.5" ] && t_ok "fvm.conf.5" || t_fail "fvm.conf.5" "missing"
