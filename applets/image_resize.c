@@ -38,7 +38,7 @@ int image_resize_main(int argc, char **argv)
 	struct lock l = LOCK_INIT;
 	bool force = false, quiet = false;
 	const char *arg, *name, *size_arg;
-	char *disk, *sized, *sha;
+	char *disk, *sha;
 	uint64_t size;
 	int ch, rc = 0;
 
@@ -55,13 +55,8 @@ int image_resize_main(int argc, char **argv)
 	name = argv[0];
 	size_arg = argv[1];
 	image_check_name(name);
-	/* fast-vm's sizes are whole GiB */
-	sized = *size_arg && isdigit((unsigned char)size_arg[strlen(size_arg) - 1]) ?
-			xasprintf("%sG", size_arg) :
-			xstrdup(size_arg);
-	if (store_parse_size(sized, &size) < 0)
+	if (store_parse_size_gib(size_arg, &size) < 0)
 		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
-	free(sized);
 	disk = image_disk(name);
 	if (image_lock(&l, name, true) < 0)
 		die_err();

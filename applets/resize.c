@@ -36,7 +36,6 @@ int resize_main(int argc, char **argv)
 	uint64_t size;
 	bool force = false, quiet = false;
 	int ch, n, rc = 0;
-	char *sized;
 
 	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
 		if (ch == 'f')
@@ -55,13 +54,8 @@ int resize_main(int argc, char **argv)
 	n = nl.n[0];
 	vmlist_release(&nl);
 	size_arg = argv[1];
-	/* fast-vm's sizes are whole GiB */
-	sized = isdigit((unsigned char)size_arg[strlen(size_arg) - 1]) ?
-			xasprintf("%sG", size_arg) :
-			xstrdup(size_arg);
-	if (!*size_arg || store_parse_size(sized, &size) < 0)
+	if (store_parse_size_gib(size_arg, &size) < 0)
 		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
-	free(sized);
 	if (vm_lock(&l, n) < 0)
 		die_err();
 	if (virt_find_vm(vm_virt(false), c, n, &e) < 0)

@@ -297,3 +297,18 @@ char **store_names_finish(struct store_names *l)
 	l->n = l->cap = 0;
 	return v;
 }
+
+int store_parse_size_gib(const char *text, uint64_t *bytes)
+{
+	size_t len = strlen(text);
+	char *sized;
+	int rc;
+
+	if (len && isdigit((unsigned char)text[len - 1])) {
+		sized = xasprintf("%sG", text);
+		rc = store_parse_size(sized, bytes);
+		free(sized);
+		return rc;
+	}
+	return store_parse_size(text, bytes);
+}

@@ -103,5 +103,7 @@ void store_disk_release(struct store_disk *d);
  * B or iB; a plain trailing B means bytes). Zero, fractions and sizes
  * beyond INT64_MAX are FVM_EXIT_USAGE. */
 int store_parse_size(const char *text, uint64_t *bytes);
+/* The same, but a bare number is GiB, as fast-vm's sizes are. */
+int store_parse_size_gib(const char *text, uint64_t *bytes);
 
 #endif

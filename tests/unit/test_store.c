@@ -71,6 +71,16 @@ static void test_parse_size(void)
 		free(name);
 	}
 	CHECK("parse_size NULL", store_parse_size(NULL, &(uint64_t){0}) < 0);
+	{
+		uint64_t b = 0;
+
+		CHECK("gib: bare number is GiB",
+		      store_parse_size_gib("20", &b) == 0 && b == 20ULL << 30);
+		CHECK("gib: units kept",
+		      store_parse_size_gib("512M", &b) == 0 && b == 512ULL << 20);
+		CHECK("gib: empty refused", store_parse_size_gib("", &b) < 0);
+		CHECK("gib: garbage refused", store_parse_size_gib("x1", &b) < 0);
+	}
 }
 
 static void test_names(void)
