@@ -12,45 +12,15 @@ P=fvmcust-
 NET=fvmtest-cust
 SUBNET=134
 IMG=ctest
-LAB_DIR=${FVM_LAB_DIR:-/var/lib/fvm-lab}
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
 IP=192.168.$SUBNET.42
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
+# shellcheck source=common.bash
+. "$(dirname "$0")/common.bash"
 hosts() { v net-dumpxml "$NET" | grep -c "<host mac="; }
 domains() { v list --all --name | grep -c "^$P$IMG-" ; }
 
-remove_all() {
-	for d in $(v list --all --name | grep "^$P$IMG-"); do
-		v destroy "$d" >/dev/null 2>&1
-		v undefine --nvram "$d" >/dev/null 2>&1
-	done
-	"$TOP/scripts/lab" net-undefine "$NET" >/dev/null 2>&1
-	rm -rf "$LAB_DIR"/e2e-cust.*
-}
-remove_all
-t_on_exit remove_all
-
-"$TOP/scripts/mkguest" -q -o "$GUEST_DIR" >/dev/null || { t_fail "mkguest" "failed"; exit 1; }
-"$TOP/scripts/lab" net-define "$NET" "$SUBNET" >/dev/null || { t_fail "network" "cannot define"; exit 1; }
-
-store=$(mktemp -d "$LAB_DIR/e2e-cust.XXXXXX")
-chmod 0755 "$store"
-mkdir -p "$store/images" "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
-cp --sparse=always "$GUEST_DIR/fvm-test-boot.raw" "$store/images/$P$IMG.raw"
-cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
-cat >"$T_TMP/fast-vm.conf" <<CONF
-VM_PREFIX=$P
-LIBVIRT_NETWORK=$NET
-SUBNET_NUMBER=$SUBNET
-FVM_STORAGE=dir
-FVM_STORE_DIR=$store
-FVM_DOMAIN_TYPE=qemu
-FVM_STATE_DIR=$T_TMP/state
-CONF
-export FVM_CONFIG=$T_TMP/fast-vm.conf FVM_SYSTEM_DIR=$T_TMP/etc \
-	FVM_USER_DIR=$T_TMP/user FVM_LOCK_DIR=$T_TMP/locks
+e2e_setup $P $NET $SUBNET cust
+e2e_image $IMG
 
 # a key the image does not know: only the customisation can let it in
 ssh-keygen -q -t ed25519 -N '' -C fvm-cust-test -f "$T_TMP/newkey"
