@@ -9,6 +9,7 @@
 #include "../lib/store.h"
 #include "../lib/virt.h"
 #include "applet.h"
+#include "image.h"
 
 const struct applet_info complete_info = {
 	.usage = "-- COMMAND [WORD...] CURRENT",
@@ -58,16 +59,11 @@ static void complete_profiles(const struct fvm_conf *c, const char *prefix,
 		DIR *d = opendir(dirs[i]);
 		struct dirent *de;
 
-		while (d && (de = readdir(d))) {
-			char *base;
-
-			if (de->d_name[0] == '.' || !str_starts(de->d_name, prefix))
-				continue;
-			base = xasprintf("%s/%s/base_image", dirs[i], de->d_name);
-			if (access(base, F_OK) == 0)
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.' &&
+			    str_starts(de->d_name, prefix) &&
+			    profile_exists(dirs[i], de->d_name))
 				emit(de->d_name, ctx);
-			free(base);
-		}
 		if (d)
 			closedir(d);
 	}
