@@ -56,7 +56,7 @@ APPLETS := $(shell scripts/applet-names applets/applets.def)
 PUBLIC_APPLETS := $(shell scripts/applet-names --public applets/applets.def)
 LINKS := $(PUBLIC_APPLETS:%=$(BUILD)/bin/fvm-%)
 # names that select fast-vm 1.7's command lines (applets/fastvm.c)
-PERSONALITIES := fast-vm fast-vm-image
+PERSONALITIES := fast-vm fast-vm-image configure-fast-vm fast-vm-net-cleanup
 PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)

@@ -27,6 +27,8 @@ struct personality {
 extern const struct personality personalities[]; /* ends with NULL name */
 int fastvm_main(int argc, char **argv);
 int fastvm_image_main(int argc, char **argv);
+int configure_fastvm_main(int argc, char **argv);
+int fastvm_net_cleanup_main(int argc, char **argv);
 /* completion for a personality's command line; false when words[0] is
  * not one */
 bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);

@@ -133,7 +133,7 @@ int main(void)
 		char *w2[] = { "fvm", "he" };
 		char *w3[] = { "fvm", "config", "--j" };
 		char *w4[] = { "fvm-config", "--" };
-		char *w5[] = { "fvm", "help", "conf" };
+		char *w5[] = { "fvm", "help", "confi" };
 		char *w6[] = { "fvm", "-" };
 
 		complete(2, w);
@@ -144,7 +144,7 @@ int main(void)
 		CHECK_STR("long options", "--json ", complete(3, w3));
 		CHECK_STR("through the symlink name", "--json --path --help ",
 			  complete(2, w4));
-		CHECK_STR("help completes applets", "config ", complete(3, w5));
+		CHECK_STR("help completes applets", "configure config ", complete(3, w5));
 		CHECK_STR("top-level options", "--help --list --version ",
 			  complete(2, w6));
 	}
