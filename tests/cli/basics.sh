@@ -108,8 +108,9 @@ t_run "closed pipe is silent" 0 sh -c 'fvm help config | head -c1 >/dev/null; fv
 t_eq "closed pipe: no message" "" "$T_ERR"
 
 # completion answers from the tables
-t_run "complete applets" 0 fvm complete -- fvm conf
-t_eq "complete applets answer" "config" "$T_OUT"
+t_run "complete applets" 0 fvm complete -- fvm confi
+t_eq "complete applets answer" "configure
+config" "$T_OUT"
 t_run "complete options through a link name" 0 fvm complete -- fvm-config --p
 t_eq "complete options answer" "--path" "$T_OUT"
 if command -v bash >/dev/null; then
