@@ -21,3 +21,9 @@ int configure_main(int argc, char **argv)
 	err_set(FVM_EXIT_FAIL, "configure is not available yet");
 	return report_err();
 }
+
+/* configure-fast-vm: fvm configure, asking fast-vm's questions */
+int configure_fastvm_main(int argc, char **argv)
+{
+	return configure_main(argc, argv);
+}

@@ -21,3 +21,9 @@ int doctor_main(int argc, char **argv)
 	err_set(FVM_EXIT_FAIL, "doctor is not available yet");
 	return report_err();
 }
+
+/* fast-vm-net-cleanup: DHCP entries and leases no VM owns */
+int fastvm_net_cleanup_main(int argc, char **argv)
+{
+	return doctor_main(argc, argv);
+}

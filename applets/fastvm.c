@@ -1206,18 +1206,6 @@ bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
 	return true;
 }
 
-/* configure-fast-vm: fvm configure, asking fast-vm's questions */
-int configure_fastvm_main(int argc, char **argv)
-{
-	return configure_main(argc, argv);
-}
-
-/* fast-vm-net-cleanup: DHCP entries and leases no VM owns */
-int fastvm_net_cleanup_main(int argc, char **argv)
-{
-	return doctor_main(argc, argv);
-}
-
 /* argv[0]'s basename selects a personality (applets/main.c) */
 const struct personality personalities[] = {
 	{ "fast-vm", fastvm_main },
