@@ -1,6 +1,7 @@
 /* applets/vm.c: connections, lookups and parallel runs shared by VM applets. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,13 +19,53 @@
 
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 
+int vm_check_group(void)
+{
+	const char *group = applet_conf()->group;
+	struct group grbuf, *gr = NULL;
+	char buf[16384];
+	gid_t *groups;
+	int n;
+	bool in = false;
+
+	if (geteuid() == 0)
+		return 0;
+	/* the _r form: parallel multi-VM jobs lock from their threads */
+	if (getgrnam_r(group, &grbuf, buf, sizeof(buf), &gr) != 0)
+		gr = NULL;
+	if (!gr)
+		return err_set(FVM_EXIT_FAIL,
+			       "FASTVM_GROUP %s does not exist: root sets fvm "
+			       "up for other users with 'fvm configure'",
+			       group);
+	if (getegid() == gr->gr_gid)
+		return 0;
+	n = getgroups(0, NULL);
+	groups = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*groups));
+	n = getgroups(n, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			in = true;
+	free(groups);
+	if (in)
+		return 0;
+	return err_set(FVM_EXIT_FAIL,
+		       "you (%s) are not in FASTVM_GROUP %s, which fvm needs to "
+		       "change VMs as a user who is not root: ask root to add "
+		       "you ('usermod -aG %s %s'), then log in again",
+		       vm_user(), group, group, vm_user());
+}
+
 struct virt *vm_virt(bool events)
 {
 	static struct virt *v;
 
 	pthread_mutex_lock(&open_mu);
-	if (!v && !(v = virt_open(applet_conf(), events)))
+	if (!v && !(v = virt_open(applet_conf(), events))) {
+		/* libvirt's "permission denied" does not say what to do */
+		vm_check_group();
 		die_err();
+	}
 	pthread_mutex_unlock(&open_mu);
 	return v;
 }
@@ -85,6 +126,8 @@ int vm_lock(struct lock *l, int n)
 {
 	char name[32], what[32];
 
+	if (vm_check_group() < 0)
+		return -1;
 	snprintf(name, sizeof(name), "vm-%d", n);
 	snprintf(what, sizeof(what), "VM %d", n);
 	return lock_take(l, name, what, true, LOCK_WAIT_MS);
@@ -94,6 +137,8 @@ int vm_lock_net(struct lock *l, const char *network)
 {
 	char name[300], what[300];
 
+	if (vm_check_group() < 0)
+		return -1;
 	snprintf(name, sizeof(name), "net-%s", network);
 	snprintf(what, sizeof(what), "network %s", network);
 	return lock_take(l, name, what, true, LOCK_WAIT_MS);

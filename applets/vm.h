@@ -18,6 +18,14 @@ struct store *vm_store(void);
 /* Parse VM number arguments against the configured range; exits 2. */
 void vm_parse_numbers(int argc, char **argv, struct vmlist *l);
 
+/*
+ * As a user who is not root, fvm changes VMs only for members of
+ * FASTVM_GROUP (libvirt's socket and fvm helper's sudoers rule are
+ * theirs): 0, or -1 with a hint recorded. vm_lock, vm_lock_net and a
+ * failed vm_virt check it.
+ */
+int vm_check_group(void);
+
 /* The user fvm acts for (owner of what it creates). */
 const char *vm_user(void);
 

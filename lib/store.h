@@ -80,6 +80,10 @@ int store_resize(struct store *s, const char *name, uint64_t size,
  * No process runs for an active LV or for files (an inactive LV asks lvs). */
 int store_usage(struct store *s, const char *name, struct store_usage *u);
 int store_pool_status(struct store *s, struct store_pool *p);
+/* Refuse new disks (FVM_EXIT_FAIL, naming the use and the watermark)
+ * while the pool's data or metadata (lvm) or the store's filesystem
+ * (dir) is more than watermark percent used; 100 never refuses. */
+int store_check_watermark(struct store *s, int watermark);
 
 /* Names of every disk whose name starts with prefix, sorted (malloc'd
  * array of malloc'd strings, NULL-terminated; NULL with the error
