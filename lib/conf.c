@@ -20,7 +20,7 @@ const char *const conf_keys[] = {
 	"FASTVM_OWNER_ONLY_DELETE", "FASTVM_APPLIANCE",
 	"FASTVM_KEYDIST_PASSWORD", "CURL_OPTS", "LOG_LEVEL", "DISPLAY_LEVEL",
 	"FVM_STORAGE", "FVM_STORE_DIR", "FVM_URI", "FVM_DOMAIN_TYPE",
-	"FVM_VM_RANGE", "FVM_STATE_DIR", NULL
+	"FVM_VM_RANGE", "FVM_STATE_DIR", "FVM_POOL_WATERMARK", "FVM_HACK_STRICT", NULL
 };
 
 static const char *home_dir(void)
@@ -59,6 +59,7 @@ void conf_defaults(struct fvm_conf *c)
 	c->uri = xstrdup("qemu:///system");
 	c->vm_min = 20;
 	c->vm_max = 220;
+	c->pool_watermark = 90;
 	if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
 		c->state_dir = xasprintf("%s/fvm", e);
 	else
@@ -230,6 +231,13 @@ static bool apply(struct fvm_conf *c, const char *key, const char *v,
 		if (v[0] != '/')
 			return *why = "must be an absolute path", false;
 		set_str(&c->state_dir, v);
+	} else if (!strcmp(key, "FVM_HACK_STRICT")) {
+		if (!parse_bool(v, &c->hack_strict))
+			return *why = "must be yes or no", false;
+	} else if (!strcmp(key, "FVM_POOL_WATERMARK")) {
+		if (!parse_int(v, 0, 100, &n))
+			return *why = "must be a percentage from 0 to 100", false;
+		c->pool_watermark = (int)n;
 	}
 	return true;
 }
@@ -437,5 +445,180 @@ char *conf_get(const struct fvm_conf *c, const char *k)
 	if (!strcmp(k, "FVM_VM_RANGE"))
 		return xasprintf("%d-%d", c->vm_min, c->vm_max);
 	if (!strcmp(k, "FVM_STATE_DIR")) return xstrdup(c->state_dir);
+	if (!strcmp(k, "FVM_HACK_STRICT"))
+		return xstrdup(c->hack_strict ? "yes" : "no");
+	if (!strcmp(k, "FVM_POOL_WATERMARK"))
+		return xasprintf("%d", c->pool_watermark);
 	return NULL;
+}
+
+/* ---- writing ---- */
+
+char *conf_assignment(const char *key, const char *value)
+{
+	struct sbuf b = SBUF_INIT;
+	bool plain = *value != '\0';
+
+	for (const char *p = value; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._+-/:@,=%^", *p))
+			plain = false;
+	sbuf_addf(&b, "%s=", key);
+	if (plain) {
+		sbuf_adds(&b, value);
+		return sbuf_detach(&b);
+	}
+	sbuf_addc(&b, '\'');
+	for (const char *p = value; *p; p++)
+		if (*p == '\'')
+			sbuf_adds(&b, "'\\''");
+		else
+			sbuf_addc(&b, *p);
+	sbuf_addc(&b, '\'');
+	return sbuf_detach(&b);
+}
+
+/* The key a line assigns (malloc'd), or NULL for blanks and comments. */
+static char *line_key(const char *line, size_t n)
+{
+	const char *p = line, *end = line + n, *k;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (end - p > 7 && !strncmp(p, "export", 6) &&
+	    isspace((unsigned char)p[6]))
+		for (p += 6; p < end && isspace((unsigned char)*p);)
+			p++;
+	k = p;
+	if (p < end && (isalpha((unsigned char)*p) || *p == '_'))
+		while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+			p++;
+	if (p == k || p >= end || *p != '=')
+		return NULL;
+	return xstrndup(k, (size_t)(p - k));
+}
+
+char *conf_update_text(const char *old, const struct conf_var *set, size_t n)
+{
+	struct sbuf out = SBUF_INIT;
+	const char *line = old ? old : "", *end = line + strlen(line);
+	size_t *last = xcalloc(n ? n : 1, sizeof(*last)); /* line number + 1 */
+	bool *done = xcalloc(n ? n : 1, sizeof(*done));
+	size_t lineno;
+
+	/* first pass: the last line of each key */
+	for (lineno = 1; line < end; lineno++) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		char *k = line_key(line, len);
+
+		for (size_t i = 0; k && i < n; i++)
+			if (!strcmp(k, set[i].key))
+				last[i] = lineno;
+		free(k);
+		line += len + (nl ? 1 : 0);
+	}
+	line = old ? old : "";
+	for (lineno = 1; line < end; lineno++) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		char *k = line_key(line, len);
+		size_t i;
+
+		for (i = 0; k && i < n; i++)
+			if (!strcmp(k, set[i].key))
+				break;
+		if (!k || i == n) {
+			sbuf_add(&out, line, len);
+			sbuf_addc(&out, '\n');
+		} else if (last[i] == lineno && set[i].value) {
+			char *a = conf_assignment(set[i].key, set[i].value);
+
+			sbuf_adds(&out, a);
+			sbuf_addc(&out, '\n');
+			free(a);
+			done[i] = true;
+		} else if (last[i] == lineno) {
+			done[i] = true;
+		}
+		free(k);
+		line += len + (nl ? 1 : 0);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(set[j].key, set[i].key))
+				dup = true;
+		if (!done[i] && !dup && set[i].value) {
+			char *a = conf_assignment(set[i].key, set[i].value);
+
+			sbuf_adds(&out, a);
+			sbuf_addc(&out, '\n');
+			free(a);
+		}
+	}
+	free(last);
+	free(done);
+	return sbuf_detach(&out);
+}
+
+int conf_write_file(const char *path, const char *text, unsigned mode)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) :
+			    xstrdup(".");
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+	size_t len = strlen(text), off = 0;
+	int fd, rc = -1;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+			goto out_unlink;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot replace %s", path);
+		goto out_unlink;
+	}
+	/* the rename itself must reach the disk too */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	fd = -1;
+	rc = 0;
+	goto out;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(tmp);
+	free(dir);
+	return rc;
 }

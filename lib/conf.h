@@ -36,6 +36,8 @@ struct fvm_conf {
 	enum fvm_domain_type domain_type; /* FVM_DOMAIN_TYPE [auto] */
 	int vm_min, vm_max;       /* FVM_VM_RANGE [20-220] */
 	char *state_dir;          /* FVM_STATE_DIR [~/.local/state/fvm] */
+	bool hack_strict;         /* FVM_HACK_STRICT [no]: create --strict */
+	int pool_watermark;       /* FVM_POOL_WATERMARK [90] (percent) */
 	/* from the environment */
 	char *user_dir;   /* FVM_USER_DIR [~/.fast-vm] */
 	char *system_dir; /* FVM_SYSTEM_DIR [/etc/fast-vm] */
@@ -60,6 +62,23 @@ int conf_load(struct fvm_conf *c);
 int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 	       size_t len);
 void conf_release(struct fvm_conf *c);
+
+/*
+ * Writing (fvm configure): old's text with each key of set given its
+ * value. A key's last line is replaced in place and its earlier lines
+ * dropped, keys not in the file are appended in set's order, a NULL value
+ * removes the key; comments and other keys stay as they are. Values are
+ * written bare as fast-vm wrote them (KEY=value), in single quotes when
+ * the shell or conf_parse would read them otherwise. Returns malloc'd
+ * text.
+ */
+char *conf_update_text(const char *old, const struct conf_var *set,
+		       size_t n);
+/* KEY=value as conf_update_text writes it, without the newline. */
+char *conf_assignment(const char *key, const char *value);
+/* Replace path with text atomically (a temporary file in the same
+ * directory, fsync, rename) with mode; 0 or -1 with the error recorded. */
+int conf_write_file(const char *path, const char *text, unsigned mode);
 
 /* The keys conf knows, in documentation order, for `fvm config`. */
 extern const char *const conf_keys[];

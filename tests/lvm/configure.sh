@@ -1,0 +1,156 @@
+#!/bin/bash
+# tests/lvm/configure.sh: fvm configure --yes from nothing with a volume group on a loop file, re-run, then create and delete on what it made.
+#
+# Runs inside scripts/lvm-lab (tests/run lvm): the volume group, the thin
+# pool, the loop device and the systemd unit are made inside the throw-away
+# VM; its libvirtd is scripts/lab's. Guests are defined, never booted.
+set -u
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
+	t_skip "lvm/configure" "runs only inside scripts/lvm-lab"
+	exit 0
+fi
+
+VG=fvmcf
+POOL=cfpool
+NET=fvmtest-cf
+SUBNET=136
+P=fvmt-cf-
+IMG=cftest
+GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
+URI=qemu:///system
+UNIT=/etc/systemd/system/fvm-loop-$VG.service
+export LVM_SUPPRESS_FD_WARNINGS=1
+
+if [ ! -s "$GUEST_DIR/fvm-test-boot.raw" ] ||
+	[ ! -s "$GUEST_DIR/config-fvm-test-boot.xml" ]; then
+	t_skip "lvm/configure" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
+	exit 0
+fi
+
+v() { timeout 60 virsh -q -c "$URI" "$@"; }
+lv_field() {
+	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
+		tr -d ' '
+}
+
+LOOP=$T_TMP/loop/$VG.img
+remove_all() {
+	local d l
+	for d in $(v list --all --name | grep "^$P"); do
+		v destroy "$d" >/dev/null 2>&1
+		v undefine --nvram "$d" >/dev/null 2>&1
+	done
+	v net-destroy "$NET" >/dev/null 2>&1
+	v net-undefine "$NET" >/dev/null 2>&1
+	rm -rf "/var/lib/fvm/dhcp/$NET"
+	vgremove -qq -f "$VG" >/dev/null 2>&1
+	for l in $(losetup -j "$LOOP" -O NAME --noheadings 2>/dev/null); do
+		pvremove -qq -y "$l" >/dev/null 2>&1
+		losetup -d "$l"
+	done
+	rm -f "$UNIT"
+}
+
+lab_started=0
+if ! "$TOP/scripts/lab" status >/dev/null 2>&1; then
+	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
+	lab_started=1
+fi
+[ "$lab_started" -eq 1 ] && t_on_exit "'$TOP/scripts/lab' stop"
+remove_all
+t_on_exit remove_all
+
+CONF=$T_TMP/fast-vm.conf
+mkdir -p "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks" "$T_TMP/state"
+export FVM_SYSTEM_DIR=$T_TMP/etc FVM_USER_DIR=$T_TMP/user \
+	FVM_LOCK_DIR=$T_TMP/locks FVM_STATE_DIR=$T_TMP/state
+unset FVM_CONFIG
+cf() {
+	fvm configure --config "$CONF" --sudoers none "$@"
+}
+
+# --- answers that cannot be right
+t_run "bad VG name exits 2" 2 cf --yes --storage lvm --vg -vg --network $NET --subnet $SUBNET
+t_lines "bad VG name: one line" 1 "$T_ERR"
+t_run "missing VG without a loop file exits 3" 3 cf --yes --storage lvm \
+	--vg $VG --pool $POOL --network $NET --subnet $SUBNET --prefix $P
+t_match "missing VG message" "volume group $VG does not exist" "$T_ERR"
+vgs $VG >/dev/null 2>&1 && t_fail "no VG after the errors" "$VG exists" ||
+	t_ok "no VG after the errors"
+
+# --- from nothing: a loop file, its volume group, a thin pool
+t_run "configure --yes with a loop-file VG" 0 cf --yes --storage lvm \
+	--vg $VG --pool $POOL --pool-size 512M --loop-file "$LOOP" \
+	--loop-size 1G --network $NET --subnet $SUBNET --prefix $P
+t_match "storage checked" "^ok +storage +thin pool $VG/$POOL$" "$T_OUT"
+t_match "loop unit checked" "^ok +loop device +$UNIT installed" "$T_OUT"
+t_nomatch "no check failed" "FAILED" "$T_OUT"
+t_match "says it made the VG" "created volume group $VG on /dev/loop[0-9]+ \(loop file $LOOP, 1G\)" "$T_ERR"
+t_eq "loop file is sparse, 1 GiB" 1073741824 "$(stat -c %s "$LOOP")"
+dev=$(losetup -j "$LOOP" -O NAME --noheadings | tr -d ' ')
+t_match "loop file attached" "^/dev/loop[0-9]+$" "$dev"
+t_eq "VG on the loop device" "$VG" "$(pvs --noheadings -o vg_name "$dev" | tr -d ' ')"
+t_eq "thin pool made" thin-pool "$(lv_field $POOL segtype)"
+t_eq "pool size" 536870912 "$(lv_field $POOL lv_size)"
+t_match "unit attaches the file" "losetup -f \"\\\$\\\$1\"' sh $LOOP$" "$(cat "$UNIT" 2>/dev/null)"
+t_match "unit activates the VG" "^ExecStart=/sbin/vgchange -ay $VG$" "$(cat "$UNIT" 2>/dev/null)"
+t_match "unit before LVM activation" "^Before=lvm2-activation.service" "$(cat "$UNIT" 2>/dev/null)"
+t_match "config: THINPOOL_VG" "^THINPOOL_VG=$VG$" "$(cat "$CONF")"
+t_match "config: THINPOOL_LV" "^THINPOOL_LV=$POOL$" "$(cat "$CONF")"
+t_match "config: lvm storage" "^FVM_STORAGE=lvm$" "$(cat "$CONF")"
+
+sum=$(sha256sum "$CONF" "$UNIT")
+t_run "re-run exits 0" 0 cf --yes --loop-file "$LOOP"
+t_match "re-run says nothing changed" "nothing to change" "$T_ERR"
+t_eq "re-run: config and unit untouched" "$sum" "$(sha256sum "$CONF" "$UNIT")"
+t_eq "re-run: one loop device" 1 "$(losetup -j "$LOOP" | wc -l)"
+
+# --- a thin pool of its own in an existing VG
+t_run "an existing VG gets a thin pool" 0 cf --yes --pool cfpool2 --pool-size 256M
+t_eq "second pool made" thin-pool "$(lv_field cfpool2 segtype)"
+t_run "back to the first pool" 0 cf --yes --pool $POOL
+lvremove -qq -f "$VG/cfpool2"
+
+# --- interactive: a second VG on a loop file, confirmed on stdin
+LOOP2=$T_TMP/loop/${VG}2.img
+t_on_exit "vgremove -qq -f ${VG}2 >/dev/null 2>&1; for l in \$(losetup -j '$LOOP2' -O NAME --noheadings); do pvremove -qq -y \$l; losetup -d \$l; done; rm -f /etc/systemd/system/fvm-loop-${VG}2.service"
+printf '%s\n' lvm ${VG}2 "$LOOP2" $POOL 256M 512M $P "" $NET $SUBNET "" "" "" y y >"$T_TMP/answers"
+rc=0
+fvm configure --config "$T_TMP/second.conf" --sudoers none <"$T_TMP/answers" \
+	>"$T_TMP/out" 2>"$T_TMP/err" || rc=$?
+t_eq "interactive loop-file VG: exit 0" 0 "$rc"
+t_match "asks for the loop file" "^\[\?\] Loop file for the new volume group" "$(cat "$T_TMP/err")"
+t_match "shows the commands before" "^  losetup -f --show $LOOP2$" "$(cat "$T_TMP/err")"
+t_eq "interactive: thin pool made" thin-pool \
+	"$(lvs --noheadings -o segtype "${VG}2/$POOL" 2>/dev/null | tr -d ' ')"
+t_match "interactive: config" "^THINPOOL_VG=${VG}2$" "$(cat "$T_TMP/second.conf" 2>/dev/null)"
+
+# --- configure-fast-vm on the first configuration: Enter everywhere
+printf '%s\n' "" "" "" "" "" "" "" "" "" >"$T_TMP/answers"
+rc=0
+FVM_CONFIG=$CONF configure-fast-vm --sudoers none <"$T_TMP/answers" \
+	>"$T_TMP/out" 2>"$T_TMP/err" || rc=$?
+t_eq "configure-fast-vm exits 0" 0 "$rc"
+t_match "configure-fast-vm lists the VGs" "^ +$VG +wz--n-" "$(cat "$T_TMP/out")"
+t_nomatch "configure-fast-vm: no size question for an existing pool" "LVM thin pool size" "$(cat "$T_TMP/out")"
+t_match "configure-fast-vm: last line" "^\[ok\] fast-vm configured$" "$(tail -n 1 "$T_TMP/out")"
+
+# --- fvm works with what configure made: create and delete (not booted)
+export FVM_CONFIG=$CONF
+size=$(stat -c %s "$GUEST_DIR/fvm-test-boot.raw")
+t_run "image LV" 0 lvcreate -qq -V "${size}b" -T "$VG/$POOL" -n "$P$IMG" || exit 1
+t_run "image written" 0 dd if="$GUEST_DIR/fvm-test-boot.raw" of="/dev/$VG/$P$IMG" \
+	bs=1M conv=sparse,fsync status=none || exit 1
+cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
+t_run "create on the configured pool" 0 fvm create $IMG 42
+t_eq "VM disk is a thin snapshot in the pool" "$POOL $P$IMG" \
+	"$(lv_field "$P$IMG-42" pool_lv) $(lv_field "$P$IMG-42" origin)"
+t_match "domain on the LV" "<source dev='/dev/$VG/$P$IMG-42'" "$(v dumpxml "$P$IMG-42")"
+t_match "DHCP entry in the configured network" "^52:54:00:f5:[0-9a-f]{2}:2a,192\.168\.$SUBNET\.42," \
+	"$(cat "/var/lib/fvm/dhcp/$NET/192.168.$SUBNET.42" 2>&1)"
+t_run "delete" 0 fvm delete 42
+lvs "$VG/$P$IMG-42" >/dev/null 2>&1 && t_fail "VM LV gone" "still there" || t_ok "VM LV gone"
+t_eq "domain gone" "" "$(v list --all --name | grep "^$P")"
