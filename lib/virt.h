@@ -48,6 +48,9 @@ void virt_vm_release(struct vm_entry *e);
 /* Define a domain; FVM_EXIT_CONFLICT when its name is taken. The XML is
  * validated against libvirt's schema (the error says what is wrong). */
 virDomainPtr virt_define(struct virt *v, const char *xml);
+/* The same, without the schema check when validate is false: for more
+ * domains from a template whose first domain passed it. */
+virDomainPtr virt_define_opt(struct virt *v, const char *xml, bool validate);
 /* What libvirt's parser says of XML its schema refused (malloc'd), or
  * NULL when the parser takes it. */
 char *virt_explain_schema_error(const char *xml);
@@ -59,6 +62,9 @@ int virt_remove_domain(struct virt *v, virDomainPtr dom);
  * domain runs). get reads the config copy, as fast-vm does; no
  * description is FVM_EXIT_NOTFOUND, another format FVM_EXIT_FAIL. */
 int virt_set_meta(virDomainPtr dom, int n, const struct vm_meta *m);
+/* The domain XML with that title and description in it (malloc'd), so
+ * that one define sets them: the same text as virt_set_meta's. */
+char *virt_xml_set_meta(const char *xml, int n, const struct vm_meta *m);
 int virt_get_meta(virDomainPtr dom, struct vm_meta *m);
 
 /* MAC of the domain's first NIC on network (malloc'd); NULL with
@@ -107,5 +113,14 @@ const char *virt_state_name(int state); /* "running", "shut off", ... */
 
 /* Whether domains of type kvm can run here (domain capabilities). */
 bool virt_kvm_usable(struct virt *v);
+
+/* The IPv4 DHCP leases dnsmasq holds on network (for fvm doctor). */
+struct dhcp_lease {
+	char *mac, *ip;
+	long long expiry; /* seconds since the epoch */
+};
+int virt_dhcp_leases(struct virt *v, const char *network,
+		     struct dhcp_lease **leases, size_t *n);
+void virt_dhcp_leases_free(struct dhcp_lease *leases, size_t n);
 
 #endif

@@ -16,7 +16,35 @@ LAB_DIR=${FVM_LAB_DIR:-/var/lib/fvm-lab}
 GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
 URI=qemu:///system
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
+v() {
+	if [ "${1:-}" = net-dumpxml ]; then
+		shift
+		e2e_net_dumpxml "$@"
+		return
+	fi
+	timeout 60 virsh -q -c "$URI" "$@"
+}
+
+# On a network with dnsmasq's dhcp-hostsdir (scripts/lab net-define
+# --hostsdir; FVM_LAB_HOSTSDIR=1 runs every test on such networks) fvm
+# keeps each reservation as a file there: net-dumpxml shows those as
+# <host> lines too, so tests check a reservation the same way on both
+# kinds of network.
+e2e_net_dumpxml() {
+	local xml dir f mac ip name hosts=
+	xml=$(timeout 60 virsh -q -c "$URI" net-dumpxml "$@") || return
+	dir=$(printf '%s\n' "$xml" | sed -n "s|.*value='dhcp-hostsdir=\([^']*\)'.*|\1|p")
+	if [ -n "$dir" ] && [ -d "$dir" ]; then
+		for f in "$dir"/*; do
+			[ -f "$f" ] || continue
+			IFS=, read -r mac ip name <"$f"
+			# shellcheck disable=SC2016 # quotes of the XML, expanded
+			hosts="$hosts      <host mac='$mac'${name:+ name='$name'} ip='$ip'/>
+"
+		done
+	fi
+	printf '%s\n' "$xml" | H=$hosts awk '/<\/dhcp>/ { printf "%s", ENVIRON["H"] } { print }'
+}
 
 e2e_remove_all() {
 	local d

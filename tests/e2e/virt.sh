@@ -51,7 +51,7 @@ fi
 # A run killed before its cleanup must not break the next one.
 remove_all
 t_on_exit remove_all
-t_run "lab net-define $NET" 0 "$TOP/scripts/lab" net-define "$NET" "$SUBNET" || exit 1
+t_run "lab net-define $NET" 0 env FVM_LAB_HOSTSDIR=0 "$TOP/scripts/lab" net-define "$NET" "$SUBNET" || exit 1
 
 # hosts_for IP: the entries holding that address
 hosts_for() {
