@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../lib/log.h"
 #include "../lib/guest.h"
+#include "compact.h"
 #include "vm.h"
 
 static const struct opt compact_opts[] = {
@@ -21,7 +23,12 @@ const struct applet_info compact_info = {
 		"deleted no longer takes space in the pool or the store "
 		"directory, and report the bytes allocated before and after "
 		"and how many were freed. One appliance launch per VM; "
-		"several VMs are compacted in parallel.\n"
+		"several VMs are compacted in parallel. Every filesystem "
+		"found is trimmed (swap, encrypted and read-only ones are "
+		"left alone), whatever the guest's system.\n"
+		"--json prints a list of objects with number, name, "
+		"allocated_before, allocated_after and freed (bytes); fvm "
+		"image-compact does the same for an image.\n"
 		"Exit status 3: no VM N; 4: the VM is running or busy.",
 	.opts = compact_opts,
 	.args = { OPT_C_VM_STOPPED },
@@ -44,14 +51,44 @@ struct compact_ctx {
 	pthread_mutex_t mu;
 };
 
+bool compact_tcg(const struct fvm_conf *c)
+{
+	return c->domain_type == FVM_DOMTYPE_QEMU ||
+	       (c->domain_type == FVM_DOMTYPE_AUTO &&
+		!virt_kvm_usable(vm_virt(false)));
+}
+
+int compact_disk(const struct fvm_conf *c, struct store *s, const char *name,
+		 bool tcg, struct store_usage *before,
+		 struct store_usage *after)
+{
+	struct guest_target t = { 0 };
+	char *disk;
+	int rc = -1;
+
+	if (store_usage(s, name, before) < 0)
+		return -1;
+	disk = store_disk_path(s, name);
+	if (!disk)
+		return -1;
+	t.disk = disk;
+	t.format = store_disk_format(s, name);
+	t.vm_name = name;
+	t.appliance = guest_appliance_dir(c->appliance);
+	t.tcg = tcg;
+	if (t.format && guest_fstrim(&t) == 0 &&
+	    store_usage(s, name, after) == 0)
+		rc = 0;
+	free(disk);
+	return rc;
+}
+
 static int compact_one(int n, void *ctx)
 {
 	struct compact_ctx *x = ctx;
 	struct vm_entry e = { 0 };
 	struct store_usage before = { 0 }, after = { 0 };
-	struct guest_target t = { 0 };
 	struct lock l = LOCK_INIT;
-	char *disk = NULL;
 	int rc = -1;
 
 	if (vm_lock(&l, n) < 0 || virt_find_vm(vm_virt(false), x->c, n, &e) < 0)
@@ -62,18 +99,8 @@ static int compact_one(int n, void *ctx)
 			virt_state_name(e.state));
 		goto out;
 	}
-	if (store_usage(vm_store(), e.name, &before) < 0)
-		goto out;
-	disk = store_disk_path(vm_store(), e.name);
-	if (!disk)
-		goto out;
-	t.disk = disk;
-	t.format = store_disk_format(vm_store(), e.name);
-	t.vm_name = e.name;
-	t.appliance = guest_appliance_dir(x->c->appliance);
-	t.tcg = x->tcg;
-	if (!t.format || guest_fstrim(&t) < 0 ||
-	    store_usage(vm_store(), e.name, &after) < 0)
+	if (compact_disk(x->c, vm_store(), e.name, x->tcg, &before,
+			 &after) < 0)
 		goto out;
 	pthread_mutex_lock(&x->mu);
 	out_row(x->out);
@@ -85,12 +112,13 @@ static int compact_one(int n, void *ctx)
 		(long long)(before.allocated - after.allocated) : 0);
 	pthread_mutex_unlock(&x->mu);
 	rc = 0;
+	log_vm(x->c, LOG_INFO, n, "VM '%s' compacted: %lld bytes freed", e.name,
+	       (long long)(before.allocated - after.allocated));
 out:
 	if (rc < 0)
 		rc = report_err();
 	if (e.name && vm_touch(&e) < 0)
 		err_clear();
-	free(disk);
 	virt_vm_release(&e);
 	lock_drop(&l);
 	return rc;
@@ -120,9 +148,9 @@ int compact_main(int argc, char **argv)
 		usage_error("compact needs VM numbers");
 	x.c = applet_conf();
 	vm_parse_numbers(argc, argv, &l);
-	x.tcg = x.c->domain_type == FVM_DOMTYPE_QEMU ||
-		(x.c->domain_type == FVM_DOMTYPE_AUTO &&
-		 !virt_kvm_usable(vm_virt(false)));
+	if (guest_appliance_check(guest_appliance_dir(x.c->appliance)) < 0)
+		die_err();
+	x.tcg = compact_tcg(x.c);
 	x.out = out_table_new(compact_cols, C_COUNT);
 	pthread_mutex_init(&x.mu, NULL);
 	rc = vm_run_each(&l, compact_one, &x, "compacted", quiet);

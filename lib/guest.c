@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <crypt.h>
 #include <guestfs.h>
 
 #include "err.h"
@@ -36,6 +39,8 @@ void guest_edits_add(struct guest_edits *e, enum guest_edit_kind kind,
 void guest_edits_release(struct guest_edits *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
+		if (e->v[i].kind == GUEST_ROOT_PASSWORD && e->v[i].a)
+			explicit_bzero(e->v[i].a, strlen(e->v[i].a));
 		free(e->v[i].a);
 		free(e->v[i].b);
 	}
@@ -197,6 +202,44 @@ char *guest_host_timezone(void)
 	return NULL;
 }
 
+/* The first line of the file (NULL: standard input), without its end. */
+static char *read_password(const char *path)
+{
+	FILE *f = path ? fopen(path, "re") : stdin;
+	const char *name = path ? path : "standard input";
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		err_sys(FVM_EXIT_FAIL, "root password file %s", path);
+		return NULL;
+	}
+	n = getline(&line, &cap, f);
+	if (path)
+		fclose(f);
+	if (n < 0) {
+		free(line);
+		err_set(FVM_EXIT_USAGE, "root password: %s is empty", name);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = 0;
+	if (!*line) {
+		explicit_bzero(line, cap);
+		free(line);
+		err_set(FVM_EXIT_USAGE, "root password: the first line of %s "
+			"is empty", name);
+		return NULL;
+	}
+	{
+		char *pw = xstrdup(line);
+
+		explicit_bzero(line, cap);
+		free(line);
+		return pw;
+	}
+}
+
 int guest_edit_parse(struct guest_edits *e, const char *key,
 		     const char *value, const char *base_dir)
 {
@@ -269,6 +312,36 @@ int guest_edit_parse(struct guest_edits *e, const char *key,
 			return err_set(FVM_EXIT_USAGE,
 				       "firstboot-command is empty");
 		guest_edits_add(e, GUEST_FIRSTBOOT, value, NULL);
+	} else if (!strcmp(key, "root-password-file")) {
+		char *path, *pw;
+
+		if (!*value)
+			return err_set(FVM_EXIT_USAGE,
+				       "root-password-file needs a file "
+				       "(- for standard input)");
+		path = strcmp(value, "-") ? host_path(value, base_dir) : NULL;
+		pw = read_password(path);
+		free(path);
+		if (!pw)
+			return -1;
+		guest_edits_add(e, GUEST_ROOT_PASSWORD, pw, NULL);
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	} else if (!strcmp(key, "serial-console") || !strcmp(key, "dhcp")) {
+		bool on;
+
+		if (!strcmp(value, "yes"))
+			on = true;
+		else if (!strcmp(value, "no"))
+			on = false;
+		else
+			return err_set(FVM_EXIT_USAGE,
+				       "%s takes yes or no, not '%s'", key,
+				       value);
+		if (on)
+			guest_edits_add(e, key[0] == 's' ? GUEST_SERIAL_CONSOLE
+							 : GUEST_DHCP,
+					NULL, NULL);
 	} else if (!strcmp(key, "machine-id")) {
 		if (strcmp(value, "empty"))
 			return err_set(FVM_EXIT_USAGE,
@@ -354,13 +427,53 @@ int guest_edits_parse_file(struct guest_edits *e, const char *path)
 	return rc;
 }
 
+#define FASTVM_APPLIANCE_DIR "/var/lib/fast-vm/appliance"
+
+static bool has_appliance(const char *dir)
+{
+	static const char *const files[] = { "kernel", "initrd", "root" };
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			return false;
+	}
+	return true;
+}
+
 const char *guest_appliance_dir(const char *v)
+{
+	const char *env = getenv("LIBGUESTFS_PATH");
+
+	if (env && *env)
+		return NULL;
+	if (v && v[0] == '/')
+		return v;
+	/* where fast-vm's configure-fast-vm puts the imported one */
+	if (has_appliance(FASTVM_APPLIANCE_DIR))
+		return FASTVM_APPLIANCE_DIR;
+	return NULL;
+}
+
+int guest_appliance_check(const char *dir)
 {
 	struct stat st;
 
-	if (v && v[0] == '/' && stat(v, &st) == 0 && S_ISDIR(st.st_mode))
-		return v;
-	return NULL;
+	if (!dir || has_appliance(dir))
+		return 0;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(FVM_EXIT_USAGE,
+			       "FASTVM_APPLIANCE: no directory %s: make a "
+			       "fixed appliance there with "
+			       "libguestfs-make-fixed-appliance %s, or set "
+			       "FASTVM_APPLIANCE=import", dir, dir);
+	return err_set(FVM_EXIT_USAGE,
+		       "FASTVM_APPLIANCE: %s holds no fixed appliance (kernel, "
+		       "initrd, root): make one with "
+		       "libguestfs-make-fixed-appliance %s, or set "
+		       "FASTVM_APPLIANCE=import", dir, dir);
 }
 
 /* ---- the appliance ---- */
@@ -382,8 +495,11 @@ static void free_strings(char **s)
 
 static guestfs_h *launch(const struct guest_target *t, bool tcg, bool discard)
 {
-	guestfs_h *g = guestfs_create();
+	guestfs_h *g;
 
+	if (guest_appliance_check(t->appliance) < 0)
+		return NULL;
+	g = guestfs_create();
 	if (!g) {
 		err_set(FVM_EXIT_FAIL, "cannot create a libguestfs handle");
 		return NULL;
@@ -420,7 +536,7 @@ struct gctx {
 	const struct guest_target *t;
 	struct guest_result *r;
 	char *root, *type, *distro;
-	int major;
+	int major, minor;
 	bool debian, rhel; /* families with their own files */
 	char **touched;	   /* for the SELinux relabel */
 	size_t ntouched;
@@ -473,6 +589,7 @@ static int mount_os(struct gctx *x)
 	x->type = guestfs_inspect_get_type(g, x->root);
 	x->distro = guestfs_inspect_get_distro(g, x->root);
 	x->major = guestfs_inspect_get_major_version(g, x->root);
+	x->minor = guestfs_inspect_get_minor_version(g, x->root);
 	if (!x->type || !x->distro)
 		return gfs_fail(g, "inspecting the guest");
 	x->debian = in_list(x->distro, debian);
@@ -492,6 +609,361 @@ static int mount_os(struct gctx *x)
 out:
 	free_strings(mps);
 	return rc;
+}
+
+/* ---- pure helpers: hashes, shadow, kernel command lines ---- */
+
+const char *guest_hash_prefix(const char *distro, int major, int minor)
+{
+	/* RHEL 9 and its rebuilds; older ones stay with SHA-512 */
+	static const char *const rhel[] = { "rhel", "centos", "oraclelinux",
+					    "redhat-based", "rocky",
+					    "almalinux", "circle", NULL };
+
+	if (!distro)
+		return "$6$";
+	if ((!strcmp(distro, "debian") && major >= 11) ||
+	    (!strcmp(distro, "ubuntu") &&
+	     (major > 22 || (major == 22 && minor >= 4))) ||
+	    (!strcmp(distro, "fedora") && major >= 35) ||
+	    (in_list(distro, rhel) && major >= 9))
+		return "$y$";
+	return "$6$";
+}
+
+char *guest_hash_password(const char *password, const char *prefix)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	char *h, *out = NULL;
+
+	/* no random bytes given: libcrypt takes them from the kernel */
+	if (!crypt_gensalt_rn(prefix, 0, NULL, 0, salt, (int)sizeof(salt))) {
+		err_sys(FVM_EXIT_FAIL, "root password: no %s salt", prefix);
+		return NULL;
+	}
+	cd = xcalloc(1, sizeof(*cd));
+	h = crypt_rn(password, salt, cd, (int)sizeof(*cd));
+	if (!h || h[0] == '*')
+		err_set(FVM_EXIT_FAIL, "root password: libcrypt cannot make "
+			"%s hashes", prefix);
+	else
+		out = xstrdup(h);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return out;
+}
+
+char *guest_shadow_set(const char *text, const char *user, const char *hash,
+		       long days)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *p = text ? text : "";
+	size_t ulen = strlen(user);
+	bool done = false;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		if (!done && n > ulen && !strncmp(p, user, ulen) &&
+		    p[ulen] == ':') {
+			/* user:hash:lastchange:min:max:warn:inactive:expire: */
+			const char *end = p + n, *f3, *rest = NULL;
+
+			f3 = memchr(p + ulen + 1, ':',
+				    (size_t)(end - p) - ulen - 1);
+			if (f3)
+				rest = memchr(f3 + 1, ':',
+					      (size_t)(end - f3 - 1));
+			sbuf_addf(&sb, "%s:%s:%ld", user, hash, days);
+			if (rest)
+				sbuf_add(&sb, rest, (size_t)(end - rest));
+			else
+				sbuf_adds(&sb, ":0:99999:7:::");
+			sbuf_addc(&sb, '\n');
+			done = true;
+		} else {
+			sbuf_add(&sb, p, n);
+			sbuf_addc(&sb, '\n');
+		}
+		p += n + (p[n] == '\n');
+	}
+	if (!done)
+		sbuf_addf(&sb, "%s:%s:%ld:0:99999:7:::\n", user, hash, days);
+	return sbuf_detach(&sb);
+}
+
+/* The arguments without console=, plus ours when add is set. */
+static char *cmdline_edit(const char *args, bool add)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *p = args;
+
+	for (;;) {
+		const char *start;
+		char q = 0;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		for (start = p; *p; p++) {
+			if (q) {
+				if (*p == q)
+					q = 0;
+			} else if (*p == '"' || *p == '\'') {
+				q = *p;
+			} else if (*p == ' ' || *p == '\t') {
+				break;
+			}
+		}
+		if (str_starts(start, "console="))
+			continue;
+		if (sb.len)
+			sbuf_addc(&sb, ' ');
+		sbuf_add(&sb, start, (size_t)(p - start));
+	}
+	if (add) {
+		if (sb.len)
+			sbuf_addc(&sb, ' ');
+		sbuf_adds(&sb, GUEST_SERIAL_ARGS);
+	}
+	return sbuf_detach(&sb);
+}
+
+char *guest_cmdline_serial(const char *args)
+{
+	return cmdline_edit(args, true);
+}
+
+/* Does line start (after blanks) with word, followed by a blank or its
+ * end? *after: where the word ends. */
+static bool first_word(const char *line, const char *word, bool icase,
+		       size_t *after)
+{
+	size_t skip = strspn(line, " \t"), n = strlen(word);
+	const char *w = line + skip;
+
+	if ((icase ? strncasecmp(w, word, n) : strncmp(w, word, n)) ||
+	    (w[n] && w[n] != ' ' && w[n] != '\t'))
+		return false;
+	*after = skip + n;
+	return true;
+}
+
+/* line's head (up to at) with the edited arguments after it */
+static char *with_args(const char *line, size_t at, bool add)
+{
+	char *args = cmdline_edit(line + at, add);
+	char *out = xasprintf("%.*s%s%s", (int)at, line, *args ? " " : "",
+			      args);
+
+	free(args);
+	return out;
+}
+
+/* KEY="value" of a shell-style defaults file, with its console= out and,
+ * with add, ours in; the quoting is kept, a bare value gets "". */
+static char *grub_default_line(const char *line, size_t eq, bool add)
+{
+	const char *v = line + eq + 1, *close = NULL, *tail = "";
+	char q = '"', *inner, *args, *out;
+
+	if (*v == '"' || *v == '\'') {
+		q = *v;
+		close = strrchr(v + 1, q);
+	}
+	if (close) {
+		inner = xstrndup(v + 1, (size_t)(close - v - 1));
+		tail = close + 1;
+	} else {
+		size_t n = strcspn(v, " \t#");
+
+		inner = xstrndup(v + (*v == q), n - (*v == q));
+		tail = v + n;
+	}
+	args = cmdline_edit(inner, add);
+	out = xasprintf("%.*s%c%s%c%s", (int)(eq + 1), line, q, args, q, tail);
+	free(args);
+	free(inner);
+	return out;
+}
+
+char *guest_bootcfg_serial(enum guest_bootcfg kind, const char *text,
+			   int *changed)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *base = text ? text : "", *p = base;
+	size_t total = strlen(p), content = total, at;
+	bool seen = false, serial = false;
+
+	*changed = 0;
+	if (kind == BOOTCFG_GRUBENV) {
+		/* a 1024-byte block: lines, then # up to its end */
+		const char *nl = memrchr(p, '\n', total);
+
+		content = nl ? (size_t)(nl - p) + 1 : 0;
+		if (strspn(p + content, "#") != total - content)
+			content = total;
+	}
+	while (p < base + content) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n), *out = NULL;
+
+		switch (kind) {
+		case BOOTCFG_SYSLINUX:
+			if (first_word(line, "serial", true, &at))
+				serial = true;
+			else if (first_word(line, "append", true, &at) &&
+				 strcmp(line + at + strspn(line + at, " \t"),
+					"-"))
+				out = with_args(line, at, true);
+			break;
+		case BOOTCFG_GRUB_DEFAULT:
+			if (str_starts(line, "GRUB_CMDLINE_LINUX=")) {
+				seen = true;
+				out = grub_default_line(line, 18, true);
+			} else if (str_starts(line,
+					      "GRUB_CMDLINE_LINUX_DEFAULT=")) {
+				out = grub_default_line(line, 26, false);
+			}
+			break;
+		case BOOTCFG_GRUB_CFG:
+			if (first_word(line, "linux", false, &at) ||
+			    first_word(line, "linux16", false, &at) ||
+			    first_word(line, "linuxefi", false, &at)) {
+				/* the kernel's path stays first */
+				at += strspn(line + at, " \t");
+				at += strcspn(line + at, " \t");
+				out = with_args(line, at, true);
+			}
+			break;
+		case BOOTCFG_BLS:
+			if (first_word(line, "options", false, &at)) {
+				seen = true;
+				/* RHEL 8 takes these from grubenv */
+				if (!strstr(line, "$kernelopts"))
+					out = with_args(line, at, true);
+			}
+			break;
+		case BOOTCFG_GRUBENV:
+			if (str_starts(line, "kernelopts=")) {
+				char *args = cmdline_edit(line + 11, true);
+
+				out = xasprintf("kernelopts=%s", args);
+				free(args);
+			}
+			break;
+		case BOOTCFG_KERNEL_CMDLINE:
+			if (!seen) {
+				out = cmdline_edit(line, true);
+				seen = true;
+			}
+			break;
+		}
+		if (out && strcmp(out, line))
+			(*changed)++;
+		sbuf_adds(&sb, out ? out : line);
+		/* a last line without its end gets one */
+		sbuf_addc(&sb, '\n');
+		free(out);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	if (kind == BOOTCFG_SYSLINUX && !serial && *changed) {
+		/* the loader's own menu on the serial port too: SERIAL must
+		 * come first in the file */
+		char *s = sbuf_detach(&sb);
+
+		sbuf_addf(&sb, "SERIAL 0 115200\n%s", s);
+		free(s);
+		(*changed)++;
+	}
+	if (kind == BOOTCFG_GRUB_DEFAULT && !seen) {
+		sbuf_addf(&sb, "GRUB_CMDLINE_LINUX=\"%s\"\n",
+			  GUEST_SERIAL_ARGS);
+		(*changed)++;
+	}
+	if (kind == BOOTCFG_BLS && !seen) {
+		sbuf_addf(&sb, "options %s\n", GUEST_SERIAL_ARGS);
+		(*changed)++;
+	}
+	if (kind == BOOTCFG_KERNEL_CMDLINE && !seen) {
+		sbuf_addf(&sb, "%s\n", GUEST_SERIAL_ARGS);
+		(*changed)++;
+	}
+	if (kind == BOOTCFG_GRUBENV && *changed) {
+		if (sb.len > total) {
+			sbuf_release(&sb);
+			err_set(FVM_EXIT_FAIL, "grubenv: the longer kernelopts "
+				"do not fit its %zu bytes", total);
+			return NULL;
+		}
+		while (sb.len < total)
+			sbuf_addc(&sb, '#');
+	}
+	return sbuf_detach(&sb);
+}
+
+/* Is word one of the blank-separated words of line? */
+static bool has_word(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = line; (p = strstr(p, word)); p += n)
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+		    (!p[n] || p[n] == ' ' || p[n] == '\t'))
+			return true;
+	return false;
+}
+
+char *guest_ifupdown_drop(const char *text, const char *nic)
+{
+	static const char *const heads[] = { "auto", "allow-hotplug",
+					     "allow-auto", "iface", "mapping",
+					     "source", "source-directory",
+					     NULL };
+	struct sbuf sb = SBUF_INIT;
+	const char *p = text ? text : "";
+	bool in_stanza = false;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n"), at;
+		char *line = xstrndup(p, n);
+		bool head = false, drop = false;
+
+		for (int i = 0; heads[i]; i++)
+			if (first_word(line, heads[i], false, &at))
+				head = true;
+		if (head) {
+			in_stanza = false;
+			if ((first_word(line, "iface", false, &at) ||
+			     first_word(line, "mapping", false, &at)) &&
+			    has_word(line + at, nic)) {
+				/* "iface eth0 inet static" and its options */
+				size_t w = at + strspn(line + at, " \t");
+
+				in_stanza = !strncmp(line + w, nic,
+						     strlen(nic));
+				drop = in_stanza;
+			} else if (!first_word(line, "source", false, &at) &&
+				   !first_word(line, "source-directory", false,
+					       &at) &&
+				   has_word(line + at, nic)) {
+				/* auto/allow-* lines: only ours stays up */
+				drop = true;
+			}
+		} else if (in_stanza && line[strspn(line, " \t")] &&
+			   line[strspn(line, " \t")] != '#') {
+			drop = true;
+		}
+		if (drop)
+			sbuf_adds(&sb, "# fvm: ");
+		sbuf_adds(&sb, line);
+		sbuf_addc(&sb, '\n');
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	return sbuf_detach(&sb);
 }
 
 /* ---- guest file helpers ---- */
@@ -1075,6 +1547,364 @@ static int do_firstboot(struct gctx *x, const char *cmd, int *seq)
 	return rc;
 }
 
+static int do_root_password(struct gctx *x, const char *password)
+{
+	const char *prefix;
+	char *text, *hash = NULL, *shadow = NULL;
+	bool missing;
+	int rc = -1;
+
+	if (!is_linux(x, "root password"))
+		return 0;
+	text = read_text(x, "/etc/shadow", &missing);
+	if (!text)
+		return missing ? err_set(FVM_EXIT_FAIL, "root password: the "
+					 "guest has no /etc/shadow") : -1;
+	prefix = guest_hash_prefix(x->distro, x->major, x->minor);
+	hash = guest_hash_password(password, prefix);
+	if (!hash)
+		goto out;
+	/* today as the last change: 0 there would force a new password
+	 * at the first login */
+	shadow = guest_shadow_set(text, "root", hash,
+				  (long)(time(NULL) / 86400));
+	/* written in place: the file keeps its mode, owner and label */
+	rc = put_file(x, "/etc/shadow", shadow, strlen(shadow), -1);
+out:
+	free(shadow);
+	free(hash);
+	free(text);
+	return rc;
+}
+
+/* ---- serial console ---- */
+
+struct bootcfg_count {
+	int loader;   /* configs the boot loader reads now */
+	int defaults; /* what the next grub-mkconfig or kernel-install reads */
+};
+
+/* Edit one config if it is there (a symlink is left to its target). */
+static int serial_file(struct gctx *x, const char *path,
+		       enum guest_bootcfg kind, struct bootcfg_count *n)
+{
+	bool missing;
+	char *text = read_text(x, path, &missing), *edited;
+	int changed, rc = 0;
+
+	if (!text)
+		return missing ? 0 : -1;
+	edited = guest_bootcfg_serial(kind, text, &changed);
+	if (!edited)
+		rc = err_context("%s", path);
+	else if (changed && (rc = put_file(x, path, edited, strlen(edited),
+					   -1)) == 0)
+		*(kind == BOOTCFG_GRUB_DEFAULT ||
+		  kind == BOOTCFG_KERNEL_CMDLINE ? &n->defaults
+						 : &n->loader) += 1;
+	free(edited);
+	free(text);
+	return rc;
+}
+
+/* Each entry of dir (when it is one): its NAME files, or *.conf with
+ * name NULL. */
+static int serial_dir(struct gctx *x, const char *dir, const char *name,
+		      enum guest_bootcfg kind, struct bootcfg_count *n)
+{
+	char **names;
+	int d = guestfs_is_dir(x->g, dir), rc = 0;
+
+	if (d <= 0)
+		return d < 0 ? gfs_fail(x->g, dir) : 0;
+	names = guestfs_ls(x->g, dir);
+	if (!names)
+		return gfs_fail(x->g, dir);
+	for (size_t i = 0; names[i] && rc == 0; i++) {
+		size_t len = strlen(names[i]);
+		char *path;
+
+		if (name)
+			path = xasprintf("%s/%s/%s", dir, names[i], name);
+		else if (len > 5 && !strcmp(names[i] + len - 5, ".conf"))
+			path = xasprintf("%s/%s", dir, names[i]);
+		else
+			continue;
+		rc = serial_file(x, path, kind, n);
+		free(path);
+	}
+	free_strings(names);
+	return rc;
+}
+
+static int do_serial_console(struct gctx *x)
+{
+	static const struct {
+		const char *path;
+		enum guest_bootcfg kind;
+	} files[] = {
+		{ "/boot/extlinux/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/boot/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/boot/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX },
+		{ "/boot/syslinux/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX },
+		{ "/boot/grub/grub.cfg", BOOTCFG_GRUB_CFG },
+		{ "/boot/grub2/grub.cfg", BOOTCFG_GRUB_CFG },
+		{ "/boot/grub/grubenv", BOOTCFG_GRUBENV },
+		{ "/boot/grub2/grubenv", BOOTCFG_GRUBENV },
+		{ "/etc/default/grub", BOOTCFG_GRUB_DEFAULT },
+		{ "/etc/kernel/cmdline", BOOTCFG_KERNEL_CMDLINE },
+	};
+	static const char *const bls[] = { "/boot/loader/entries",
+					   "/boot/efi/loader/entries",
+					   "/efi/loader/entries", NULL };
+	struct bootcfg_count n = { 0, 0 };
+
+	if (!is_linux(x, "serial console"))
+		return 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (serial_file(x, files[i].path, files[i].kind, &n) < 0)
+			return -1;
+	/* grub.cfg on the EFI partition is the whole config on older
+	 * guests, a stub that loads the one in /boot on newer ones */
+	if (serial_dir(x, "/boot/efi/EFI", "grub.cfg", BOOTCFG_GRUB_CFG,
+		       &n) < 0 ||
+	    serial_dir(x, "/boot/efi/EFI", "grubenv", BOOTCFG_GRUBENV,
+		       &n) < 0)
+		return -1;
+	for (int i = 0; bls[i]; i++)
+		if (serial_dir(x, bls[i], NULL, BOOTCFG_BLS, &n) < 0)
+			return -1;
+	if (!n.loader && !n.defaults)
+		result_warn(x->r, "serial console skipped: no boot loader "
+			    "configuration with a kernel command line found "
+			    "(extlinux, syslinux, GRUB, boot loader entries)");
+	else if (!n.loader)
+		result_warn(x->r, "serial console: only /etc/default/grub "
+			    "or /etc/kernel/cmdline changed (no grub.cfg or "
+			    "boot entries found): the kernel gets it once "
+			    "the guest regenerates its boot configuration");
+	return 0;
+}
+
+/* ---- DHCP on the first NIC ---- */
+
+#define DHCP_NIC "eth0"
+#define FVM_NETPLAN "/etc/netplan/90-fvm-dhcp.yaml"
+#define FVM_NMCONN \
+	"/etc/NetworkManager/system-connections/fvm-dhcp.nmconnection"
+
+static int is_dir(struct gctx *x, const char *path)
+{
+	int d = guestfs_is_dir(x->g, path);
+
+	return d < 0 ? gfs_fail(x->g, path) : d;
+}
+
+/* Debian's ifupdown: our stanza in interfaces.d, read from interfaces,
+ * and the NIC's old stanzas commented out so that they do not fight. */
+static int dhcp_ifupdown(struct gctx *x)
+{
+	static const char stanza[] =
+		"# fvm: DHCP on the first NIC\n"
+		"auto " DHCP_NIC "\n"
+		"iface " DHCP_NIC " inet dhcp\n";
+	const char *dir = "/etc/network/interfaces.d";
+	bool missing;
+	char *text = read_text(x, "/etc/network/interfaces", &missing), *new;
+	char **names = NULL;
+	int rc = -1;
+
+	if (!text)
+		return -1;
+	new = guest_ifupdown_drop(text, DHCP_NIC);
+	if (!strstr(new, "\nsource /etc/network/interfaces.d/") &&
+	    !str_starts(new, "source /etc/network/interfaces.d/") &&
+	    !strstr(new, "source-directory")) {
+		char *s = xasprintf("%s%s\nsource %s/*\n", new,
+				    *new && new[strlen(new) - 1] != '\n' ? "\n"
+									   : "",
+				    dir);
+		free(new);
+		new = s;
+	}
+	if (strcmp(new, text) &&
+	    put_file(x, "/etc/network/interfaces", new, strlen(new), -1) < 0)
+		goto out;
+	if (make_dir(x, dir) < 0)
+		goto out;
+	names = guestfs_ls(x->g, dir);
+	if (!names) {
+		gfs_fail(x->g, dir);
+		goto out;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]), *old, *dropped;
+
+		old = read_text(x, path, &missing);
+		if (!old && !missing) {
+			free(path);
+			goto out;
+		}
+		dropped = old ? guest_ifupdown_drop(old, DHCP_NIC) : NULL;
+		if (dropped && strcmp(dropped, old) &&
+		    put_file(x, path, dropped, strlen(dropped), -1) < 0) {
+			free(dropped);
+			free(old);
+			free(path);
+			goto out;
+		}
+		free(dropped);
+		free(old);
+		free(path);
+	}
+	rc = put_file(x, "/etc/network/interfaces.d/fvm-" DHCP_NIC, stanza,
+		      strlen(stanza), 0644);
+out:
+	free_strings(names);
+	free(new);
+	free(text);
+	return rc;
+}
+
+/* netplan names NICs by match: any ethernet one, whatever its name */
+static int dhcp_netplan(struct gctx *x)
+{
+	static const char yaml[] =
+		"# fvm: DHCP on the first NIC (any ethernet NIC)\n"
+		"network:\n"
+		"  version: 2\n"
+		"  ethernets:\n"
+		"    fvm-nic:\n"
+		"      match:\n"
+		"        name: \"e*\"\n"
+		"      dhcp4: true\n";
+
+	/* netplan warns about files others can read */
+	return put_file(x, FVM_NETPLAN, yaml, strlen(yaml), 0600);
+}
+
+static int dhcp_ifcfg(struct gctx *x)
+{
+	static const char ifcfg[] =
+		"# fvm: DHCP on the first NIC\n"
+		"DEVICE=" DHCP_NIC "\n"
+		"TYPE=Ethernet\n"
+		"BOOTPROTO=dhcp\n"
+		"ONBOOT=yes\n";
+
+	return put_file(x, "/etc/sysconfig/network-scripts/ifcfg-" DHCP_NIC,
+			ifcfg, strlen(ifcfg), 0644);
+}
+
+/* a NetworkManager keyfile bound to no interface name: the first
+ * ethernet NIC takes it; NM ignores keyfiles not root's and 0600 */
+static int dhcp_keyfile(struct gctx *x)
+{
+	unsigned char u[16];
+	char *conn;
+	int rc;
+
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+		return err_sys(FVM_EXIT_FAIL, "random connection uuid");
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	conn = xasprintf(
+		"# fvm: DHCP on the first NIC\n"
+		"[connection]\n"
+		"id=fvm-dhcp\n"
+		"uuid=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		"%02x%02x%02x%02x%02x%02x\n"
+		"type=ethernet\n"
+		"autoconnect=true\n"
+		"autoconnect-priority=100\n"
+		"\n[ethernet]\n"
+		"\n[ipv4]\nmethod=auto\n"
+		"\n[ipv6]\nmethod=auto\n",
+		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		u[10], u[11], u[12], u[13], u[14], u[15]);
+	rc = put_file(x, FVM_NMCONN, conn, strlen(conn), 0600);
+	if (rc == 0 && guestfs_chown(x->g, 0, 0, FVM_NMCONN) < 0)
+		rc = gfs_fail(x->g, FVM_NMCONN);
+	free(conn);
+	return rc;
+}
+
+/* ifcfg files for a NIC, not the loopback's */
+static int has_ifcfg(struct gctx *x, const char *dir)
+{
+	char **names = guestfs_ls(x->g, dir);
+	int found = 0;
+
+	if (!names)
+		return gfs_fail(x->g, dir);
+	for (size_t i = 0; names[i]; i++)
+		if (str_starts(names[i], "ifcfg-") &&
+		    strcmp(names[i], "ifcfg-lo"))
+			found = 1;
+	free_strings(names);
+	return found;
+}
+
+static int do_dhcp(struct gctx *x)
+{
+	const char *scripts = "/etc/sysconfig/network-scripts";
+	const char *nm = "/etc/NetworkManager/system-connections";
+	int netplan, ifupdown, keyfiles, ifcfg, done = 0;
+
+	if (!is_linux(x, "dhcp"))
+		return 0;
+	if (!x->debian && !x->rhel) {
+		result_warn(x->r, "dhcp skipped: distribution '%s' not known "
+			    "(Debian, RHEL and their kin are)", x->distro);
+		return 0;
+	}
+	keyfiles = is_dir(x, nm);
+	if (keyfiles < 0)
+		return -1;
+	if (x->debian) {
+		netplan = is_dir(x, "/etc/netplan");
+		ifupdown = guestfs_is_file(x->g, "/etc/network/interfaces");
+		if (netplan < 0 || ifupdown < 0)
+			return ifupdown < 0 ? gfs_fail(x->g, "/etc/network")
+					    : -1;
+		if (netplan && dhcp_netplan(x) < 0)
+			return -1;
+		if (ifupdown && dhcp_ifupdown(x) < 0)
+			return -1;
+		done = netplan || ifupdown;
+		/* NetworkManager alone, as on desktops */
+		if (!done && keyfiles) {
+			if (dhcp_keyfile(x) < 0)
+				return -1;
+			done = 1;
+		}
+	} else {
+		ifcfg = is_dir(x, scripts);
+		if (ifcfg > 0)
+			ifcfg = has_ifcfg(x, scripts) || !keyfiles ? 1 : 0;
+		if (ifcfg < 0)
+			return -1;
+		/* the guest's own way: ifcfg files up to RHEL 8, keyfiles
+		 * from 9 on (and never both: they would fight) */
+		if (ifcfg) {
+			if (dhcp_ifcfg(x) < 0)
+				return -1;
+			done = 1;
+		} else if (keyfiles) {
+			if (dhcp_keyfile(x) < 0)
+				return -1;
+			done = 1;
+		}
+	}
+	if (!done)
+		result_warn(x->r, "dhcp skipped: the guest has no network "
+			    "configuration fvm knows (netplan, ifupdown, "
+			    "ifcfg, NetworkManager keyfiles)");
+	return 0;
+}
+
 /* ---- SELinux ---- */
 
 static char *conf_value(const char *text, const char *key)
@@ -1171,6 +2001,9 @@ static int apply(struct gctx *x, const struct guest_edits *e)
 		case GUEST_WRITE: rc = do_write(x, d->a, d->b); break;
 		case GUEST_COPY_IN: rc = do_copy_in(x, d->a, d->b); break;
 		case GUEST_FIRSTBOOT: rc = do_firstboot(x, d->a, &seq); break;
+		case GUEST_ROOT_PASSWORD: rc = do_root_password(x, d->a); break;
+		case GUEST_SERIAL_CONSOLE: rc = do_serial_console(x); break;
+		case GUEST_DHCP: rc = do_dhcp(x); break;
 		default: rc = err_set(FVM_EXIT_FAIL, "unknown edit");
 		}
 		if (rc < 0)
@@ -1182,19 +2015,27 @@ static int apply(struct gctx *x, const struct guest_edits *e)
 	return relabel(x);
 }
 
-/* Launch (retrying without KVM when it fails at once) and mount the OS. */
-static int open_guest(struct gctx *x, const struct guest_target *t,
-		      bool discard)
+/* Launch, retrying without KVM when it fails at once. */
+static int launch_guest(struct gctx *x, const struct guest_target *t,
+			bool discard)
 {
 	x->t = t;
 	x->g = launch(t, t->tcg, discard);
 	/* a host with /dev/kvm where KVM does not actually run guests
 	 * (nested, restricted) fails at once: try again without it */
-	if (!x->g && !t->tcg && !getenv("LIBGUESTFS_BACKEND_SETTINGS")) {
+	if (!x->g && !t->tcg && !getenv("LIBGUESTFS_BACKEND_SETTINGS") &&
+	    guest_appliance_check(t->appliance) == 0) {
 		err_clear();
 		x->g = launch(t, true, discard);
 	}
-	if (!x->g)
+	return x->g ? 0 : -1;
+}
+
+/* Launch and mount the OS. */
+static int open_guest(struct gctx *x, const struct guest_target *t,
+		      bool discard)
+{
+	if (launch_guest(x, t, discard) < 0)
 		return -1;
 	return mount_os(x);
 }
@@ -1236,20 +2077,37 @@ int guest_customize(const struct guest_target *t, const struct guest_edits *e,
 
 int guest_fstrim(const struct guest_target *t)
 {
+	static const char *const untrimmable[] = { "swap", "unknown",
+						   "crypto_LUKS", "iso9660",
+						   "squashfs", "udf", NULL };
 	struct gctx x = { 0 };
+	char **fs = NULL;
 	int rc;
 
-	rc = open_guest(&x, t, true);
+	/* every filesystem, as virt-sparsify --in-place does: an image
+	 * need not hold a whole operating system */
+	rc = launch_guest(&x, t, true);
 	if (rc == 0) {
-		char **mps = guestfs_mountpoints(x.g);
-		if (!mps)
-			rc = gfs_fail(x.g, "listing the mounted filesystems");
-		/* pairs of device and mountpoint */
-		for (size_t i = 0; mps && mps[i] && mps[i + 1] && rc == 0;
-		     i += 2)
-			if (guestfs_fstrim(x.g, mps[i + 1], -1) < 0)
-				rc = gfs_fail(x.g, mps[i + 1]);
-		free_strings(mps);
+		fs = guestfs_list_filesystems(x.g);
+		if (!fs)
+			rc = gfs_fail(x.g, "listing the filesystems");
 	}
+	/* pairs of device and type */
+	for (size_t i = 0; fs && fs[i] && fs[i + 1] && rc == 0; i += 2) {
+		const char *dev = fs[i], *type = fs[i + 1];
+
+		/* a btrfs subvolume is trimmed with its filesystem */
+		if (in_list(type, untrimmable) || str_starts(dev, "btrfsvol:"))
+			continue;
+		if (guestfs_mount(x.g, dev, "/") < 0) {
+			rc = gfs_fail(x.g, dev);
+			break;
+		}
+		if (guestfs_fstrim(x.g, "/", -1) < 0)
+			rc = gfs_fail(x.g, dev);
+		if (guestfs_umount(x.g, "/") < 0 && rc == 0)
+			rc = gfs_fail(x.g, dev);
+	}
+	free_strings(fs);
 	return close_guest(&x, rc);
 }

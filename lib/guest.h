@@ -13,6 +13,9 @@ enum guest_edit_kind {
 	GUEST_WRITE,	  /* a: guest path, b: content */
 	GUEST_COPY_IN,	  /* a: host file, b: guest path or directory */
 	GUEST_FIRSTBOOT,  /* a: shell command run once at first boot */
+	GUEST_ROOT_PASSWORD, /* a: the password (hashed per VM) */
+	GUEST_SERIAL_CONSOLE, /* console=ttyS0 in the bootloader configs */
+	GUEST_DHCP,	  /* DHCP on the first NIC, the family's way */
 };
 
 struct guest_edit {
@@ -33,9 +36,12 @@ void guest_edits_release(struct guest_edits *e);
  * One edit from its customisation key and value, as the create options
  * and customize.conf name them: hostname, ssh-key ([USER:]FILE, the public
  * key file is read now), timezone ("" for the host's), write (PATH:CONTENT),
- * copy-in (HOSTFILE:GUESTPATH), firstboot-command, machine-id ("empty").
+ * copy-in (HOSTFILE:GUESTPATH), firstboot-command, machine-id ("empty"),
+ * root-password-file (FILE, "-" for stdin: its first line is read now),
+ * serial-console and dhcp ("yes" or "no").
  * Relative host paths are taken from base_dir when it is not NULL. Bad
- * values are FVM_EXIT_USAGE, unreadable key files FVM_EXIT_FAIL.
+ * values are FVM_EXIT_USAGE, unreadable key or password files
+ * FVM_EXIT_FAIL.
  */
 int guest_edit_parse(struct guest_edits *e, const char *key,
 		     const char *value, const char *base_dir);
@@ -82,14 +88,61 @@ int guest_customize(const struct guest_target *t, const struct guest_edits *e,
 		    struct guest_result *r);
 
 /*
- * Trim the free space of every filesystem of the OS on the disk (fstrim
- * with discard passed through), so a thin LV or a disk file gives back
- * what the guest deleted. Same launch as guest_customize.
+ * Trim the free space of every filesystem on the disk (fstrim with
+ * discard passed through), so a thin LV or a disk file gives back what
+ * the guest deleted; swap, encrypted and read-only filesystems are left
+ * alone, and a disk without filesystems is no error. Same launch as
+ * guest_customize, without the inspection.
  */
 int guest_fstrim(const struct guest_target *t);
 
-/* A fixed appliance directory from FASTVM_APPLIANCE's value: the value
- * when it is an absolute path to a directory, else NULL. */
+/*
+ * The fixed appliance to use, from FASTVM_APPLIANCE's value: NULL when
+ * LIBGUESTFS_PATH is set (libguestfs takes it from there); the value when
+ * it is an absolute path (guest_appliance_check tells whether it holds an
+ * appliance); else fast-vm's /var/lib/fast-vm/appliance when it holds
+ * one; else NULL (libguestfs builds its own).
+ */
 const char *guest_appliance_dir(const char *conf_value);
+/* dir holds a fixed appliance (kernel, initrd, root), else -1 with an
+ * error naming FASTVM_APPLIANCE and how to make one (FVM_EXIT_USAGE). */
+int guest_appliance_check(const char *dir);
+
+/* ---- pure helpers, exposed for the unit tests ---- */
+
+/* The crypt(3) prefix for root's password hash on a distribution as
+ * libguestfs names it: "$y$" (yescrypt) on Debian >= 11, Ubuntu >= 22.04,
+ * Fedora >= 35 and RHEL (and rebuilds) >= 9, else "$6$" (SHA-512). */
+const char *guest_hash_prefix(const char *distro, int major, int minor);
+/* crypt(3) hash of password with a fresh random salt of that scheme
+ * (malloc'd), NULL with the error recorded. */
+char *guest_hash_password(const char *password, const char *prefix);
+/* /etc/shadow's text with user's hash and last change (days since the
+ * epoch) set; a line is added when user has none. */
+char *guest_shadow_set(const char *text, const char *user, const char *hash,
+		       long days);
+
+/* The kernel arguments with every console= taken out and
+ * GUEST_SERIAL_ARGS added at the end (quotes kept together). */
+#define GUEST_SERIAL_ARGS "console=tty0 console=ttyS0,115200n8"
+char *guest_cmdline_serial(const char *args);
+
+enum guest_bootcfg {
+	BOOTCFG_SYSLINUX,	/* extlinux.conf, syslinux.cfg: APPEND lines */
+	BOOTCFG_GRUB_DEFAULT,	/* /etc/default/grub: GRUB_CMDLINE_LINUX */
+	BOOTCFG_GRUB_CFG,	/* grub.cfg: linux, linux16, linuxefi lines */
+	BOOTCFG_BLS,		/* /boot/loader/entries: options lines */
+	BOOTCFG_GRUBENV,	/* grubenv: kernelopts, size kept */
+	BOOTCFG_KERNEL_CMDLINE, /* /etc/kernel/cmdline */
+};
+/* A bootloader config with the serial console on its kernel command
+ * lines (malloc'd; *changed: lines changed or added), NULL with the error
+ * recorded when it cannot be done (a grubenv block would overflow). */
+char *guest_bootcfg_serial(enum guest_bootcfg kind, const char *text,
+			   int *changed);
+
+/* /etc/network/interfaces with the stanzas of nic commented out, so that
+ * the file fvm adds in interfaces.d is the only one (malloc'd). */
+char *guest_ifupdown_drop(const char *text, const char *nic);
 
 #endif

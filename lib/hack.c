@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "err.h"
+#include "guest.h"
 #include "proc.h"
 #include "util.h"
 #include "vmnum.h"
@@ -31,7 +31,7 @@ int hack_run(const struct fvm_conf *c, const char *path,
 	char *argv[] = { "/bin/sh", (char *)path, NULL };
 	struct proc_opts o = { 0 };
 	char *out = NULL, *errout = NULL;
-	struct stat st;
+	const char *appliance;
 	int rc;
 
 	if (output)
@@ -58,9 +58,15 @@ int hack_run(const struct fvm_conf *c, const char *path,
 	env_add(&env, "vm_number", num);
 	env_add(&env, "image_name", v->image);
 	env_add(&env, "profile_name", v->profile ? v->profile : "");
-	if (c->appliance && c->appliance[0] == '/' &&
-	    stat(c->appliance, &st) == 0 && S_ISDIR(st.st_mode))
-		env_add(&env, "LIBGUESTFS_PATH", c->appliance);
+	/* the fixed appliance create's own customisation uses (one the
+	 * caller's LIBGUESTFS_PATH names is inherited as it is) */
+	appliance = guest_appliance_dir(c->appliance);
+	if (appliance && guest_appliance_check(appliance) < 0) {
+		err_clear();
+		appliance = NULL;
+	}
+	if (appliance)
+		env_add(&env, "LIBGUESTFS_PATH", appliance);
 	o.env = env.v;
 	rc = proc_run_opts(argv, &o, &out, &errout);
 	if (rc > 0) {
