@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
+#include "../lib/fault.h"
 #include "../lib/pack.h"
 #include "../lib/proc.h"
 #include "../lib/stream.h"
@@ -167,14 +169,23 @@ static int stage_files(struct import *im, const struct pack_files *pf)
 		if (!ok)
 			return err_sys(FVM_EXIT_FAIL, "%s", im->staged[i]);
 	}
+	fault_point("import.after-stage");
 	return 0;
 }
 
+/* The disk's rename is the commit point, last: a crash before it leaves
+ * no image, only what fvm doctor removes (the temporary disk, staged
+ * files) and files an import of the same name overwrites (the checksum,
+ * templates); never an image without its templates or checksum. */
 static int import_publish(struct import *im)
 {
-	if (store_rename(im->s, im->tmp, im->disk) < 0)
+	char *sha;
+
+	if (image_sha_write(im->disk, im->sha) < 0)
 		return -1;
-	txn_push(&im->txn, "image name", undo_rename, im, NULL);
+	sha = image_sha_path(im->disk);
+	txn_push(&im->txn, sha, undo_unlink, sha, free);
+	fault_point("import.after-checksum");
 	for (int i = 0; i < PACK_NFILES; i++) {
 		if (!im->staged[i])
 			continue;
@@ -182,8 +193,13 @@ static int import_publish(struct import *im)
 			return err_sys(FVM_EXIT_FAIL, "%s", im->final[i]);
 		txn_push(&im->txn, im->final[i], undo_unlink, im->final[i],
 			 NULL);
+		fault_point("import.after-install");
 	}
-	return image_sha_write(im->disk, im->sha);
+	if (store_rename(im->s, im->tmp, im->disk) < 0)
+		return -1;
+	txn_push(&im->txn, "image name", undo_rename, im, NULL);
+	fault_point("import.after-rename");
+	return 0;
 }
 
 /* Create the temporary disk and open it for writing. */
@@ -199,6 +215,7 @@ static int create_target(struct import *im, uint64_t size, int *fd,
 	if (store_image_create(im->s, im->tmp, size) < 0)
 		return -1;
 	txn_push(&im->txn, im->tmp, undo_remove_disk, im, NULL);
+	fault_point("import.after-target");
 	if (store_usage(im->s, im->tmp, &u) < 0)
 		return -1;
 	if (limit)
@@ -312,6 +329,25 @@ out:
 	return rc;
 }
 
+/* A thin pool out of data space fails the writes that reach it with
+ * EIO, not ENOSPC: say that the store is full rather than "I/O error". */
+static int sync_error(struct import *im)
+{
+	struct store_pool p = { 0 };
+	int e = errno;
+
+	if (e == EIO && store_pool_status(im->s, &p) == 0 && p.size &&
+	    p.used >= p.size)
+		return err_set(FVM_EXIT_FAIL,
+			       "%s: disk full (no space left in the store: "
+			       "%llu of %llu bytes used)",
+			       im->name, (unsigned long long)p.used,
+			       (unsigned long long)p.size);
+	err_clear();
+	errno = e;
+	return err_sys(FVM_EXIT_FAIL, "%s: cannot sync", im->name);
+}
+
 static uint64_t round_up(uint64_t v, uint64_t to)
 {
 	return (v + to - 1) / to * to;
@@ -376,7 +412,7 @@ static int import_run(struct import *im)
 			goto out;
 		goto publish;
 	}
-	sparse_init(&w, fd, grow ? UINT64_MAX : limit, im->source);
+	sparse_init(&w, fd, grow ? UINT64_MAX : limit, im->name);
 	if (pr) {
 		if (pack_read_rest(pr, &w, &pf) < 0)
 			goto out;
@@ -413,7 +449,7 @@ static int import_run(struct import *im)
 publish:
 	if (fd >= 0) {
 		if (fdatasync(fd) < 0) {
-			err_sys(FVM_EXIT_FAIL, "%s: cannot sync", im->tmp);
+			sync_error(im);
 			goto out;
 		}
 		close(fd);
@@ -423,6 +459,7 @@ publish:
 		err_set(FVM_EXIT_FAIL, "interrupted");
 		goto out;
 	}
+	fault_point("import.after-write");
 	if (stage_files(im, &pf) < 0 || import_publish(im) < 0)
 		goto out;
 	rc = 0;
@@ -483,10 +520,13 @@ int import_main(int argc, char **argv)
 	txn_signals_block();
 	if (image_lock(&l, im.name, true) < 0)
 		die_err();
+	fault_point("import.after-lock");
 	if (store_exists(im.s, im.disk))
 		die(FVM_EXIT_CONFLICT,
 		    "image %s exists already (disk %s): fvm image-rm it first",
 		    im.name, im.disk);
+	if (store_check_watermark(im.s, im.c->pool_watermark) < 0)
+		die_err();
 	rc = import_run(&im);
 	if (rc < 0) {
 		rc = report_err();
@@ -495,6 +535,8 @@ int import_main(int argc, char **argv)
 		txn_rollback(&im.txn);
 	} else {
 		txn_commit(&im.txn);
+		log_vm(im.c, LOG_INFO, -1, "image '%s' imported from %s",
+		       im.name, im.source);
 		if (!im.files[PACK_XML] && !im.staged[PACK_XML] && !im.quiet) {
 			char *x = xasprintf("config-%s.xml", im.name);
 

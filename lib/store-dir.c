@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fault.h"
 #include "proc.h"
 #include "store-backend.h"
 #include "util.h"
@@ -171,6 +172,7 @@ static int dir_image_create(struct store *s, const char *name, uint64_t size)
 	fd = dir_create_file(s, DIR_IMAGE, name);
 	if (fd < 0)
 		return -1;
+	fault_point("store.after-image-file");
 	if (ftruncate(fd, (off_t)size) < 0) {
 		err_sys(FVM_EXIT_FAIL, "%s: cannot set size", name);
 		close(fd);
@@ -296,11 +298,13 @@ static int qcow2_write_overlay(int fd, const char *name, uint64_t size,
 	 * the image's contents to guess it */
 	put_be32(h + QCOW2_HEADER_LEN, QCOW2_EXT_BACKING_FORMAT);
 	put_be32(h + QCOW2_HEADER_LEN + 4, 3);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): qcow2 bytes */
 	memcpy(h + QCOW2_HEADER_LEN + 8, "raw", 3);
 	/* end of extensions at +16 (8 zero bytes), then the backing name */
 	hlen = QCOW2_HEADER_LEN + 24;
 	put_be64(h + 8, hlen);
 	put_be32(h + 16, (uint32_t)blen);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): qcow2 bytes */
 	memcpy(h + hlen, backing, blen);
 	hlen += blen;
 
@@ -367,6 +371,7 @@ static int dir_vm_clone(struct store *s, const char *image, const char *vm)
 	fd = dir_create_file(s, DIR_VM_QCOW2, vm);
 	if (fd < 0)
 		return -1;
+	fault_point("store.after-overlay-file");
 	backing = dir_path(s, DIR_IMAGE, image);
 	rc = qcow2_write_overlay(fd, vm, round_512((uint64_t)st.st_size),
 				 backing);
