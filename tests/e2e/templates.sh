@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/e2e/templates.sh: the real qemu driver of the lab's libvirtd defines every expanded fast-vm template (nvme ones refused), and TCG starts host-model and UEFI ones.
+# tests/e2e/templates.sh: the real qemu driver of the lab's libvirtd defines every expanded fast-vm template (nvme ones refused), fast-vm create makes a VM of each, and TCG starts host-model and UEFI ones.
 #
 # Runs inside the lab namespace (tests/run: scripts/lab exec). The define
 # of each template goes through tmpl-tool (lib/tmpl + the libvirt C API)
@@ -43,7 +43,10 @@ SUBNET_NUMBER=$SUBNET
 FVM_STORE_DIR=$store
 EOF
 FVM_CONFIG=$T_TMP/fast-vm.conf
-export FVM_CONFIG
+mkdir -p "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
+# fast-vm's /etc/fast-vm and ~/.fast-vm of this test only
+FVM_SYSTEM_DIR=$T_TMP/etc FVM_USER_DIR=$T_TMP/user FVM_LOCK_DIR=$T_TMP/locks
+export FVM_CONFIG FVM_SYSTEM_DIR FVM_USER_DIR FVM_LOCK_DIR
 
 # remove_domains: what this test may have left, gone whether it exists or not.
 remove_domains() {
@@ -96,6 +99,53 @@ t_eq "nvme templates refused" 5 "$refused"
 # a UEFI one (OVMF loader, nvram from its template), each on an empty
 # qcow2 disk; running means qemu accepted CPU, firmware and devices.
 t_run "lab net-define $NET" 0 "$TOP/scripts/lab" net-define "$NET" "$SUBNET" || exit 1
+
+# Every template through the fast-vm personality, as a fast-vm user gives
+# it: `fast-vm create IMAGE N TEMPLATE` defines VM N on the qemu driver
+# (disk, domain, DHCP host); the nvme ones are refused with libvirt's
+# reason. All are deleted with one `fast-vm delete 'N1 N2 ...'`.
+mkdir -p "$store/images"
+truncate -s 64M "$store/images/fvmtest-tmpl.raw"
+n=20 made=""
+pdefined=0 prefused=0
+for f in "$DIR"/*/xml/*.xml; do
+	t=$(basename "$f" .xml)
+	arch=$(sed -n "s/.*<type[^>]* arch=['\"]\([^'\"]*\)['\"].*/\1/p" "$f" | head -n 1)
+	if [ -n "$arch" ] && [ "$arch" != x86_64 ] &&
+		! command -v "qemu-system-$arch" >/dev/null 2>&1; then
+		continue
+	fi
+	case $t in
+	*-nvme)
+		if t_run "fast-vm create tmpl $n $t is refused" 1 fast-vm create tmpl $n "$f"; then
+			t_match "fast-vm create $t: the error names the nvme bus" "bus.*nvme|nvme.*bus" "$T_ERR"
+			t_nomatch "fast-vm create $t: no VM $n created" "\\[ok\\]" "$T_OUT"
+			prefused=$((prefused + 1))
+		fi
+		t_eq "fast-vm create $t: nothing left" "" "$(v list --all --name | grep "^fvmtest-tmpl-$n$")"
+		;;
+	*)
+		if t_run "fast-vm create tmpl $n $t" 0 fast-vm create tmpl $n "$f"; then
+			t_eq "fast-vm create $t: fast-vm's message" "[$n][ok] VM 'fvmtest-tmpl-$n' created" \
+				"$(printf '%s\n' "$T_OUT" | tail -n 1)"
+			pdefined=$((pdefined + 1))
+			made="$made $n"
+		else
+			echo "# fast-vm create $t: $(printf '%s' "$T_ERR" | tr '\n' ' ')"
+		fi
+		;;
+	esac
+	n=$((n + 1))
+done
+echo "# fast-vm create: $pdefined defined, $prefused refused (nvme)"
+t_eq "fast-vm create: the nvme templates refused" 5 "$prefused"
+t_eq "fast-vm create: every other template defined" "$defined" "$pdefined"
+if [ -n "$made" ]; then
+	t_run "fast-vm delete of all of them" 0 fast-vm delete "${made# }"
+	t_eq "fast-vm delete: fast-vm's summary" "[__][ok] All operations returned successfully" \
+		"$(printf '%s\n' "$T_OUT" | tail -n 1)"
+	t_eq "no template VM left" "" "$(v list --all --name | grep '^fvmtest-tmpl-[0-9]*$')"
+fi
 for t in centos/xml/centos-9.0-current debian/xml/debian-12-current-uefi; do
 	f=$DIR/$t.xml
 	[ -e "$f" ] || continue
