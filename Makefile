@@ -3,11 +3,13 @@
 #   make                 build build/bin/fvm, its symlinks, man pages
 #   make check           all test tiers (tests/run), ends with a count line
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
+#   make check-san | check-lint | check-fuzz
 #   make install         DESTDIR=... PREFIX=/usr/local
 #   make uninstall       removes exactly what install put there
 #   make demo            the main job: an image, VM 42, ssh into it
 #   make bench           benchmarks (ratios against baselines)
 #   SANITIZE=address,undefined   build with sanitizers (own build dir)
+#   make fuzz            libFuzzer targets (clang, build-fuzz), FUZZ_SECONDS each
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -22,7 +24,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-fo
 	-Wno-missing-field-initializers \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla
 PKGS := libvirt libxml-2.0 liblzma libarchive libcurl zlib libzstd \
-	libcrypto devmapper libguestfs
+	libcrypto devmapper libguestfs libcrypt
 
 ifneq ($(SANITIZE),)
 BUILD ?= build-san
@@ -50,6 +52,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 # small C drivers the shell tests run (linked like the unit tests)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+# fuzz targets: the unit tier replays their corpus and regression inputs
+# (any compiler); `make fuzz` builds them with clang and libFuzzer
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/unit/fuzz-replay-%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz-%)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fno-sanitize-recover=all -Wno-unknown-warning-option
 
 # applets.def is the one list; hidden applets get no symlink or page
 APPLETS := $(shell scripts/applet-names applets/applets.def)
@@ -62,7 +72,8 @@ MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
 .PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
-	install uninstall clean demo bench units format
+	check-san check-lint check-fuzz \
+	install uninstall clean demo bench units format fuzz fuzz-build
 
 all: $(BUILD)/bin/fvm $(LINKS) $(PERSONALITY_LINKS) $(MAN_PAGES) units
 
@@ -103,7 +114,7 @@ $(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
 
-units: $(UNIT_BIN) $(TOOL_BIN)
+units: $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY_BIN)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
@@ -117,10 +128,34 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
 		$(BUILD)/libfvm.a $(LIBS)
 
+$(BUILD)/tests/unit/fuzz-replay-%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
+		tests/fuzz/fuzz.h $(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) \
+		-DFUZZ_TARGET='"$*"' -DFUZZ_SRCDIR='"$(abspath tests/fuzz)"' \
+		-o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c \
+		$(BUILD)/libfvm.a $(LIBS)
+
+$(BUILD)/tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+		$(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) \
+		-fsanitize=fuzzer -o $@ $< $(BUILD)/libfvm.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='$(FUZZ_CFLAGS)' \
+		SANITIZE=fuzzer-no-link,address,undefined fuzz-build
+	BUILD=$(abspath $(FUZZ_BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		tests/fuzz/run
+
 check: all
 	BUILD=$(abspath $(BUILD)) tests/run
 
-TIERS := unit cli e2e lvm compat
+TIERS := unit cli e2e lvm compat san lint fuzz
 $(TIERS:%=check-%): all
 	BUILD=$(abspath $(BUILD)) tests/run $(@:check-%=%)
 
@@ -156,12 +191,12 @@ demo: all
 	scripts/demo
 
 bench: all
-	bench/run
+	FVM=$(abspath $(BUILD))/bin/fvm bench/run
 
 format:
 	clang-format -i lib/*.c lib/*.h applets/*.c applets/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
 -include $(LIB_OBJ:.o=.d) $(APPLET_OBJ:.o=.d)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
 #include "image.h"
 
 static const struct opt image_rm_opts[] = {
@@ -63,13 +64,21 @@ int image_rm_main(int argc, char **argv)
 
 		for (size_t i = 0; vms[i]; i++)
 			sbuf_addf(&b, "%s%s", i ? " " : "", vms[i]);
-		die(FVM_EXIT_CONFLICT,
-		    "image %s is in use by VM disks: %s (delete the VMs "
-		    "first, or --force)",
-		    name, b.s);
+		error("image %s is in use by VM disks: %s (delete the VMs "
+		      "first, or --force)",
+		      name, b.s);
+		/* freed, so leak checkers stay quiet on this common exit */
+		sbuf_release(&b);
+		for (size_t i = 0; vms[i]; i++)
+			free(vms[i]);
+		free(vms);
+		free(disk);
+		lock_drop(&l);
+		return FVM_EXIT_CONFLICT;
 	}
 	if (store_image_remove(image_store(), disk) < 0)
 		die_err();
+	log_vm(applet_conf(), LOG_INFO, -1, "image '%s' removed", name);
 	sha = image_sha_path(disk);
 	if (unlink(sha) < 0 && errno != ENOENT)
 		warning("cannot remove %s: %s", sha, strerror(errno));

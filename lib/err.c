@@ -1,4 +1,5 @@
 /* lib/err.c: per-thread error records and the single reporter. */
+#define FVM_ERR_IMPL /* the functions themselves, not err.h's analyzer view */
 #include "err.h"
 
 #include <errno.h>

@@ -629,13 +629,15 @@ static int read_entry_data(struct pack_reader *r, struct archive_entry *e,
 {
 	la_int64_t size = archive_entry_size(e);
 	struct sbuf b = SBUF_INIT;
+	/* not r->buf: libarchive may still be reading the tar from there */
+	char chunk[16384];
 
 	if (size < 0 || (uint64_t)size > max)
 		return err_set(FVM_EXIT_FAIL,
 			       "package entry %s is larger than %zu bytes",
 			       archive_entry_pathname(e), max);
 	for (;;) {
-		la_ssize_t n = archive_read_data(r->a, r->buf, BUF_SIZE);
+		la_ssize_t n = archive_read_data(r->a, chunk, sizeof(chunk));
 
 		if (n < 0) {
 			sbuf_release(&b);
@@ -643,7 +645,7 @@ static int read_entry_data(struct pack_reader *r, struct archive_entry *e,
 		}
 		if (n == 0)
 			break;
-		sbuf_add(&b, (const char *)r->buf, (size_t)n);
+		sbuf_add(&b, chunk, (size_t)n);
 		if (b.len > max) {
 			sbuf_release(&b);
 			return err_set(FVM_EXIT_FAIL,

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "proc.h"
 #include "store-backend.h"
+#include "store-lvm.h"
 #include "util.h"
 
 /*
@@ -71,9 +72,7 @@ static int lvm_run(char *const argv[], char **out, const char *ok_when)
 
 /* ---- a minimal reader for lvs' JSON report ---- */
 
-/* The string value of "key" inside [p, end), malloc'd, or NULL. LVM's
- * names and numbers never need escapes; a value with one is refused. */
-static char *json_field(const char *p, const char *end, const char *key)
+char *lvm_json_field(const char *p, const char *end, const char *key)
 {
 	size_t klen = strlen(key);
 
@@ -100,10 +99,9 @@ static char *json_field(const char *p, const char *end, const char *key)
 	return NULL;
 }
 
-/* One LV of a report: calls fn for each {...} object holding lv_name. */
-static void
-json_each_lv(const char *json,
-	     void (*fn)(const char *obj, const char *end, void *arg), void *arg)
+void lvm_json_each_lv(const char *json,
+		      void (*fn)(const char *obj, const char *end, void *arg),
+		      void *arg)
 {
 	const char *p = json;
 
@@ -132,9 +130,9 @@ static void lvs_one_cb(const char *obj, const char *end, void *arg)
 	if (r->found)
 		return;
 	r->found = true;
-	r->size = json_field(obj, end, "lv_size");
-	r->pool = json_field(obj, end, "pool_lv");
-	r->data_percent = json_field(obj, end, "data_percent");
+	r->size = lvm_json_field(obj, end, "lv_size");
+	r->pool = lvm_json_field(obj, end, "pool_lv");
+	r->data_percent = lvm_json_field(obj, end, "data_percent");
 }
 
 static void lvs_one_release(struct lvs_one *r)
@@ -166,7 +164,7 @@ static int lvm_lvs_one(struct store *s, const char *name, struct lvs_one *r)
 		}
 		return -1;
 	}
-	json_each_lv(out, lvs_one_cb, r);
+	lvm_json_each_lv(out, lvs_one_cb, r);
 	free(out);
 	return 0;
 }
@@ -602,8 +600,8 @@ struct lvm_list_ctx {
 static void lvm_list_cb(const char *obj, const char *end, void *arg)
 {
 	struct lvm_list_ctx *c = arg;
-	char *name = json_field(obj, end, "lv_name");
-	char *pool = json_field(obj, end, "pool_lv");
+	char *name = lvm_json_field(obj, end, "lv_name");
+	char *pool = lvm_json_field(obj, end, "pool_lv");
 
 	if (name && pool && !strcmp(pool, c->s->pool) &&
 	    str_starts(name, c->prefix))
@@ -627,7 +625,7 @@ static char **lvm_list(struct store *s, const char *prefix)
 		free(out);
 		return NULL;
 	}
-	json_each_lv(out, lvm_list_cb, &c);
+	lvm_json_each_lv(out, lvm_list_cb, &c);
 	free(out);
 	return store_names_finish(&l);
 }
