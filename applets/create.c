@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
+#include "../lib/fault.h"
 #include "../lib/guest.h"
 #include "../lib/hack.h"
 #include "../lib/tmpl.h"
@@ -23,6 +25,9 @@ enum {
 	OPT_WRITE,
 	OPT_COPY_IN,
 	OPT_FIRSTBOOT,
+	OPT_ROOT_PASSWORD,
+	OPT_SERIAL_CONSOLE,
+	OPT_DHCP,
 };
 
 static const struct opt create_opts[] = {
@@ -49,6 +54,13 @@ static const struct opt create_opts[] = {
 	  OPT_C_FILE },
 	{ OPT_FIRSTBOOT, "firstboot-command", "CMD",
 	  "run CMD (shell) once, at the guest's first boot" },
+	{ OPT_ROOT_PASSWORD, "root-password-file", "FILE",
+	  "set root's password to FILE's first line (- reads stdin)",
+	  OPT_C_FILE },
+	{ OPT_SERIAL_CONSOLE, "serial-console", NULL,
+	  "kernel console on ttyS0 in the guest's boot loader configs" },
+	{ OPT_DHCP, "dhcp", NULL,
+	  "configure DHCP on the guest's first NIC, its distribution's way" },
 	OPT_JSON,
 	OPT_QUIET("print nothing but errors"),
 	OPT_END
@@ -77,8 +89,10 @@ const struct applet_info create_info = {
 		"(or USER:FILE; relative paths from the file's directory), "
 		"'timezone = Europe/Prague', 'write = /etc/motd:hello\\n' "
 		"(\\n is a newline, \\\\ a backslash, in the file only), "
-		"'copy-in = FILE:/PATH', 'firstboot-command = CMD', and "
-		"'machine-id = empty' (so clones make their own). An empty "
+		"'copy-in = FILE:/PATH', 'firstboot-command = CMD', "
+		"'machine-id = empty' (so clones make their own), "
+		"'root-password-file = FILE', 'serial-console = yes' and "
+		"'dhcp = yes'. An empty "
 		"hostname means the VM's name with . and _ as -, an empty "
 		"timezone the host's.\n"
 		"Host name: /etc/hostname, plus the 127.0.1.1 line of "
@@ -92,7 +106,31 @@ const struct applet_info create_info = {
 		"from the oneshot unit fvm-firstboot.service, a busybox init "
 		"guest from a '::once:' line in /etc/inittab and a SysV rc "
 		"guest from S99fvm-firstboot links; on other init systems "
-		"(OpenRC, upstart) nothing runs them, with a warning. On a "
+		"(OpenRC, upstart) nothing runs them, with a warning.\n"
+		"Root password: the first line of the file (- for standard "
+		"input; never give a password as an argument) is hashed on "
+		"the host with a fresh salt per VM, yescrypt ($y$) on Debian "
+		">= 11, Ubuntu >= 22.04, Fedora >= 35 and RHEL >= 9 and its "
+		"rebuilds, SHA-512 ($6$) elsewhere, and set as root's in "
+		"/etc/shadow with today as its last change. Serial console: "
+		"every console= on the kernel command line gives way to "
+		"'console=tty0 console=ttyS0,115200n8' in extlinux and "
+		"syslinux APPEND lines (plus SERIAL 0 115200), GRUB's "
+		"grub.cfg linux lines (edited in place, as grub-mkconfig "
+		"cannot run), GRUB_CMDLINE_LINUX in /etc/default/grub, boot "
+		"loader entries' options lines in /boot/loader/entries, "
+		"kernelopts in grubenv and /etc/kernel/cmdline, whichever "
+		"the guest has; with none there it is skipped with a "
+		"warning. DHCP on the first NIC, by what the guest has: "
+		"netplan gets /etc/netplan/90-fvm-dhcp.yaml (any ethernet "
+		"NIC), Debian's ifupdown /etc/network/interfaces.d/fvm-eth0 "
+		"(other eth0 stanzas are commented out), RHEL up to 8 "
+		"ifcfg-eth0, and RHEL 9, Fedora or a guest with "
+		"NetworkManager only a keyfile, fvm-dhcp.nmconnection "
+		"(root's, 0600, bound to no interface name); on other "
+		"distributions it is skipped with a warning.\n"
+		"A fixed appliance (FASTVM_APPLIANCE, or LIBGUESTFS_PATH in "
+		"the environment) saves building one per user. On a "
 		"guest whose distribution libguestfs does not know, the files "
 		"are written and the distribution-specific ones are skipped "
 		"with a warning. Files touched on an SELinux guest (enforcing "
@@ -118,6 +156,9 @@ struct create_ctx {
 	bool tcg;
 	struct out_table *out;
 	pthread_mutex_t mu;
+	/* one define of this call passed libvirt's schema check */
+	pthread_mutex_t valid_mu;
+	bool validated;
 };
 
 static const struct out_col created_cols[] = {
@@ -197,7 +238,8 @@ static int interrupted(void)
 }
 
 static int define_vm(struct create_ctx *x, int n, const char *name,
-		     struct txn *t, virDomainPtr *domp, char **macp)
+		     const struct vm_meta *meta, struct txn *t,
+		     virDomainPtr *domp, char **macp)
 {
 	struct store_disk disk = { 0 };
 	struct tmpl_vars vars = { 0 };
@@ -219,7 +261,27 @@ static int define_vm(struct create_ctx *x, int n, const char *name,
 	store_disk_release(&disk);
 	if (!xml)
 		return err_context("template %s", x->src.xml_path);
-	dom = virt_define(vm_virt(false), xml);
+	/* title and description go in with the definition: one define
+	 * instead of a define and two metadata updates */
+	if (meta) {
+		char *with = virt_xml_set_meta(xml, n, meta);
+
+		free(xml);
+		if (!(xml = with))
+			return err_context("template %s", x->src.xml_path);
+	}
+	/* the VMs of one call differ only in values fvm fills in: once one
+	 * define passed libvirt's schema check (about 10 ms of the daemon's
+	 * time each), the others skip it */
+	pthread_mutex_lock(&x->valid_mu);
+	if (x->validated) {
+		pthread_mutex_unlock(&x->valid_mu);
+		dom = virt_define_opt(vm_virt(false), xml, false);
+	} else {
+		dom = virt_define_opt(vm_virt(false), xml, true);
+		x->validated = dom != NULL;
+		pthread_mutex_unlock(&x->valid_mu);
+	}
 	free(xml);
 	if (!dom)
 		return -1;
@@ -290,8 +352,8 @@ static int run_hacks(struct create_ctx *x, int n, const char *name,
 		fputs(output, stderr);
 	free(output);
 	if (rc < 0 && !x->strict) {
-		warning("%s; the VM was kept (--strict rolls it back)",
-			err_msg());
+		warning("%s; the VM was kept (--strict or FVM_HACK_STRICT=yes "
+			"rolls it back)", err_msg());
 		return 0;
 	}
 	return rc;
@@ -332,6 +394,7 @@ static int create_one(int n, void *ctx)
 	vm_ip(x->c, n, ip);
 	if (vm_lock(&l, n) < 0)
 		goto out;
+	fault_point("create.after-lock");
 	if (virt_find_vm(vm_virt(false), x->c, n, &old) == 0) {
 		err_set(FVM_EXIT_CONFLICT, "VM %d exists already (%s)", n,
 			old.name);
@@ -347,14 +410,15 @@ static int create_one(int n, void *ctx)
 	ud = xcalloc(1, sizeof(*ud));
 	ud->name = xstrdup(name);
 	txn_push(&t, "the VM disk", undo_disk, ud, free_undo_disk);
-	if (interrupted() < 0 || define_vm(x, n, name, &t, &dom, &mac) < 0)
-		goto out;
+	fault_point("create.after-clone");
 	meta.owner = (char *)vm_user();
 	meta.activity = time(NULL);
 	meta.profile = x->src.profile;
 	meta.note = (char *)(x->note ? x->note : "");
-	if (virt_set_meta(dom, n, &meta) < 0)
+	if (interrupted() < 0 ||
+	    define_vm(x, n, name, &meta, &t, &dom, &mac) < 0)
 		goto out;
+	fault_point("create.after-define");
 	if (!mac) {
 		err_set(FVM_EXIT_FAIL, "the template has no NIC on network %s",
 			x->c->libvirt_network);
@@ -362,11 +426,16 @@ static int create_one(int n, void *ctx)
 	}
 	if (interrupted() < 0 || reserve_ip(x, name, mac, ip, &t) < 0)
 		goto out;
+	fault_point("create.after-dhcp");
 	if (interrupted() < 0 || customize(x, n, name) < 0 ||
 	    interrupted() < 0 || run_hacks(x, n, name, mac) < 0 ||
 	    interrupted() < 0)
 		goto out;
+	fault_point("create.after-hacks");
 	txn_commit(&t);
+	fault_point("create.after-commit");
+	log_vm(x->c, LOG_INFO, n, "VM '%s' created from %s", name,
+	       x->src.image);
 	vm_forget_host_keys(n);
 	record(x, n, name, ip, mac);
 	rc = 0;
@@ -445,7 +514,12 @@ int create_main(int argc, char **argv)
 		case OPT_TIMEZONE: key = "timezone"; goto edit;
 		case OPT_WRITE: key = "write"; goto edit;
 		case OPT_COPY_IN: key = "copy-in"; goto edit;
-		case OPT_FIRSTBOOT: key = "firstboot-command";
+		case OPT_FIRSTBOOT: key = "firstboot-command"; goto edit;
+		case OPT_ROOT_PASSWORD: key = "root-password-file"; goto edit;
+		case OPT_SERIAL_CONSOLE: key = "serial-console"; goto yes;
+		case OPT_DHCP: key = "dhcp";
+		yes:
+			arg = "yes";
 		edit:
 			if (guest_edit_parse(&opt_edits, key, arg, NULL) < 0)
 				die_err();
@@ -461,6 +535,7 @@ int create_main(int argc, char **argv)
 	if (x.note && strchr(x.note, '\n'))
 		usage_error("a note is one line");
 	x.c = applet_conf();
+	x.strict = x.strict || x.c->hack_strict;
 	if (argc == 2 && !strcmp(argv[1], "base"))
 		base = true;
 	else
@@ -483,10 +558,15 @@ int create_main(int argc, char **argv)
 		guest_edits_add(&x.edits, opt_edits.v[i].kind, opt_edits.v[i].a,
 				opt_edits.v[i].b);
 	guest_edits_release(&opt_edits);
+	if (x.edits.n &&
+	    guest_appliance_check(guest_appliance_dir(x.c->appliance)) < 0)
+		die_err();
 	image_disk = vm_name(x.c, x.src.image, -1);
 	if (!store_exists(vm_store(), image_disk))
 		die(FVM_EXIT_NOTFOUND, "image '%s' does not exist (no disk %s)",
 		    x.src.image, image_disk);
+	if (store_check_watermark(vm_store(), x.c->pool_watermark) < 0)
+		die_err();
 	txn_signals_block();
 	x.kvm_usable = x.c->domain_type == FVM_DOMTYPE_AUTO &&
 		       virt_kvm_usable(vm_virt(false));
@@ -501,6 +581,7 @@ int create_main(int argc, char **argv)
 	x.out = out_table_new(created_cols,
 			      sizeof(created_cols) / sizeof(created_cols[0]));
 	pthread_mutex_init(&x.mu, NULL);
+	pthread_mutex_init(&x.valid_mu, NULL);
 	if (base)
 		rc = create_base(&x);
 	else

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
+#include "../lib/fault.h"
 #include "../lib/hack.h"
 #include "../lib/tmpl.h"
 #include "../lib/txn.h"
@@ -104,6 +106,7 @@ static int remove_reservation(struct delete_ctx *x, const char *mac,
 	lock_drop(&l);
 	if (rc < 0)
 		return -1;
+	fault_point("delete.after-dhcp-remove");
 	/* dnsmasq would otherwise keep the address for the old MAC until
 	 * the lease runs out */
 	if (virt_release_lease(vm_virt(false), x->c->libvirt_network, mac,
@@ -111,6 +114,7 @@ static int remove_reservation(struct delete_ctx *x, const char *mac,
 		warning("%s", err_msg());
 		err_clear();
 	}
+	fault_point("delete.after-lease-release");
 	return 0;
 }
 
@@ -126,6 +130,7 @@ static int delete_one(int n, void *ctx)
 	vm_ip(x->c, n, ip);
 	if (!x->dry_run && vm_lock(&l, n) < 0)
 		goto out;
+	fault_point("delete.after-lock");
 	if (virt_find_vm(vm_virt(false), x->c, n, &e) < 0) {
 		if (err_code() == FVM_EXIT_NOTFOUND)
 			err_set(FVM_EXIT_NOTFOUND, "no VM with number %d", n);
@@ -157,6 +162,7 @@ static int delete_one(int n, void *ctx)
 	     e.state == VIR_DOMAIN_BLOCKED) &&
 	    virt_destroy(e.dom) < 0)
 		goto out;
+	fault_point("delete.after-destroy");
 	if (hacks) {
 		struct hack_vars hv = { e.name, mac, n, e.image,
 					e.has_meta ? e.meta.profile : NULL };
@@ -170,6 +176,7 @@ static int delete_one(int n, void *ctx)
 			fputs(output, stderr);
 		free(output);
 	}
+	fault_point("delete.after-hacks");
 	if (mac && remove_reservation(x, mac, ip) < 0)
 		goto out;
 	if (store_exists(vm_store(), e.name) &&
@@ -180,10 +187,14 @@ static int delete_one(int n, void *ctx)
 				      mac, ip, e.name);
 		goto out;
 	}
+	fault_point("delete.after-disk-remove");
 	if (virt_remove_domain(vm_virt(false), e.dom) < 0)
 		goto out;
+	fault_point("delete.after-undefine");
+	log_vm(applet_conf(), LOG_INFO, n, "VM '%s' deleted", e.name);
 	if (unlink(known) < 0 && errno != ENOENT)
 		warning("cannot remove %s: %m", known);
+	fault_point("delete.after-known-hosts");
 	if (!x->quiet)
 		printf("deleted VM %d (%s)\n", n, e.name);
 	rc = 0;

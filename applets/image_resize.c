@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
 #include "image.h"
 
 static const struct opt image_resize_opts[] = {
@@ -79,6 +80,9 @@ int image_resize_main(int argc, char **argv)
 				strerror(errno));
 		free(sha);
 		store_usage(image_store(), disk, &u);
+		log_vm(applet_conf(), LOG_INFO, -1,
+		       "image '%s' resized to %llu bytes", name,
+		       (unsigned long long)u.size);
 		if (!quiet)
 			printf("image %s resized to %llu bytes (%.2fg); only "
 			       "VMs created from now on get the new size\n",

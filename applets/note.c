@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
 #include "vm.h"
 
 static const struct opt note_opts[] = {
@@ -131,6 +132,9 @@ static int note_one(int n, void *ctx)
 		rc = report_err();
 	else if (!x->quiet)
 		printf("VM %d: note set\n", n);
+	if (rc == 0)
+		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' note set: %s",
+		       e.name, e.meta.note);
 out:
 	free(text);
 	virt_vm_release(&e);

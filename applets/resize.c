@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/log.h"
+#include "../lib/fault.h"
 #include "vm.h"
 
 static const struct opt resize_opts[] = {
@@ -58,6 +60,7 @@ int resize_main(int argc, char **argv)
 		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
 	if (vm_lock(&l, n) < 0)
 		die_err();
+	fault_point("resize.after-lock");
 	if (virt_find_vm(vm_virt(false), c, n, &e) < 0)
 		die_err();
 	if (e.state != VIR_DOMAIN_SHUTOFF)
@@ -76,6 +79,11 @@ int resize_main(int argc, char **argv)
 		rc = report_err();
 	else if (!quiet)
 		printf("VM %d disk resized to %llu bytes\n", n,
+		       (unsigned long long)size);
+	fault_point("resize.after-resize");
+	if (rc == 0)
+		log_vm(applet_conf(), LOG_INFO, n,
+		       "VM '%s' disk resized to %llu bytes", e.name,
 		       (unsigned long long)size);
 	if (vm_touch(&e) < 0) {
 		warning("%s", err_msg());

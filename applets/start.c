@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/log.h"
 #include "vm.h"
 
 enum { OPT_SSH = OPT_K_FIRST_FREE, OPT_CONSOLE };
@@ -46,6 +47,8 @@ static int start_one(int n, void *ctx)
 	} else if (!quiet) {
 		printf("started VM %d (%s, %s)\n", n, e.name, ip);
 	}
+	if (rc == 0 && e.state != VIR_DOMAIN_RUNNING)
+		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' started", e.name);
 	if (vm_touch(&e) < 0) {
 		warning("%s", err_msg());
 		err_clear();

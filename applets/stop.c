@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../lib/log.h"
 #include "vm.h"
 
 
@@ -61,6 +62,10 @@ static int stop_one(int n, void *ctx)
 	} else if (!x->quiet) {
 		printf("VM %d (%s) shut down\n", n, e.name);
 	}
+	if (rc == 0 && e.state != VIR_DOMAIN_SHUTOFF)
+		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' %s", e.name,
+		       !x->graceful ? "stopped" :
+		       x->timeout   ? "shut down" : "asked to shut down");
 	if (vm_touch(&e) < 0) {
 		warning("%s", err_msg());
 		err_clear();
