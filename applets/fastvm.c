@@ -783,13 +783,6 @@ static int delete_one(const char *vm, int argc, char **argv, bool multi)
 	return rc;
 }
 
-static int fv_delete(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, delete_one, false);
-}
-
 static int start_one(const char *vm, int argc, char **argv, bool multi)
 {
 	const char *then = argc >= 3 ? argv[2] : "",
@@ -857,13 +850,6 @@ static int start_one(const char *vm, int argc, char **argv, bool multi)
 	return rc;
 }
 
-static int fv_start(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, start_one, false);
-}
-
 static int stop_one(const char *vm, int argc, char **argv, bool multi)
 {
 	bool graceful = argc >= 3 && !strcmp(argv[2], "graceful");
@@ -894,13 +880,6 @@ static int stop_one(const char *vm, int argc, char **argv, bool multi)
 	}
 	vmref_release(&r);
 	return rc;
-}
-
-static int fv_stop(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, stop_one, false);
 }
 
 static int console_one(const char *vm, int argc, char **argv, bool multi)
@@ -966,13 +945,6 @@ static int keydist_one(const char *vm, int argc, char **argv, bool multi)
 	return 0;
 }
 
-static int fv_keydist(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, keydist_one, true);
-}
-
 static int ssh_one(const char *vm, int argc, char **argv, bool multi)
 {
 	const char *script = argc >= 3 ? argv[2] : "";
@@ -1008,13 +980,6 @@ static int ssh_one(const char *vm, int argc, char **argv, bool multi)
 	return rc;
 }
 
-static int fv_ssh(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, ssh_one, false);
-}
-
 /* scp (fast-vm's) and rsync (fvm's, the same way): VM, then the tool's
  * own arguments with vm: for the VM */
 static int copy_one(const char *vm, int argc, char **argv, bool multi)
@@ -1046,13 +1011,6 @@ static int copy_one(const char *vm, int argc, char **argv, bool multi)
 	rc = run_applet_ex(argv[0], &a, FVM_EXIT_FAIL, true, NULL);
 	strv_release(&a);
 	return rc;
-}
-
-static int fv_copy(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, copy_one, true);
 }
 
 static int note_one(const char *vm, int argc, char **argv, bool multi)
@@ -1088,13 +1046,6 @@ static int note_one(const char *vm, int argc, char **argv, bool multi)
 	return rc;
 }
 
-static int fv_edit_note(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, note_one, false);
-}
-
 static int resize_one(const char *vm, int argc, char **argv, bool multi)
 {
 	const char *size = argc >= 3 ? argv[2] : "";
@@ -1123,13 +1074,6 @@ static int resize_one(const char *vm, int argc, char **argv, bool multi)
 		pmsgs("err", vm, "Resize failed. Check logs for more details");
 	vmref_release(&r);
 	return rc;
-}
-
-static int fv_resize(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, resize_one, false);
 }
 
 /* fast-vm's info is two lines; fvm info tells more */
@@ -1172,13 +1116,6 @@ static int info_one(const char *vm, int argc, char **argv, bool multi)
 	return 0;
 }
 
-static int fv_info(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, info_one, false);
-}
-
 static int compact_one(const char *vm, int argc, char **argv, bool multi)
 {
 	struct vmref r;
@@ -1191,13 +1128,6 @@ static int compact_one(const char *vm, int argc, char **argv, bool multi)
 	vmref_release(&r);
 	pmsgs("ok", vm, "Compacting disk of VM %s ....", vm);
 	return run_args("compact", FVM_EXIT_FAIL, "-q", "--", vm, NULL);
-}
-
-static int fv_compact(int argc, char **argv)
-{
-	if (!have_vm_arg(argc, argv))
-		return FVM_EXIT_FAIL;
-	return for_each_vm(argc, argv, 1, compact_one, false);
 }
 
 /* fast-vm's disk_usage [all|N]: fvm du's table between fast-vm's notes */
@@ -1278,27 +1208,31 @@ static int fv_list(int argc, char **argv)
 	return 0;
 }
 
+/* an action runs run(), or, for the per-VM ones, each() once per VM of
+ * argv[1] (one after another with serialize) */
 struct action {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	vm_action each;
+	bool serialize;
 };
 
 static const struct action fastvm_actions[] = {
 	{ "create", fv_create },
-	{ "delete", fv_delete },
-	{ "start", fv_start },
-	{ "stop", fv_stop },
+	{ "delete", NULL, delete_one, false },
+	{ "start", NULL, start_one, false },
+	{ "stop", NULL, stop_one, false },
 	{ "console", fv_console },
-	{ "ssh", fv_ssh },
-	{ "scp", fv_copy },
-	{ "rsync", fv_copy },
-	{ "keydist", fv_keydist },
-	{ "edit_note", fv_edit_note },
-	{ "resize", fv_resize },
-	{ "info", fv_info },
+	{ "ssh", NULL, ssh_one, false },
+	{ "scp", NULL, copy_one, true },
+	{ "rsync", NULL, copy_one, true },
+	{ "keydist", NULL, keydist_one, true },
+	{ "edit_note", NULL, note_one, false },
+	{ "resize", NULL, resize_one, false },
+	{ "info", NULL, info_one, false },
 	{ "list", fv_list },
 	{ "disk_usage", fv_disk_usage },
-	{ "compact", fv_compact },
+	{ "compact", NULL, compact_one, false },
 	{ NULL, NULL }
 };
 
@@ -2006,7 +1940,11 @@ static int dispatch(const struct action *acts, int argc, char **argv)
 		pmsg("err", -1, "unknown action");
 		return usage(NULL);
 	}
-	return act->run(argc - 1, argv + 1);
+	if (act->run)
+		return act->run(argc - 1, argv + 1);
+	if (!have_vm_arg(argc - 1, argv + 1))
+		return FVM_EXIT_FAIL;
+	return for_each_vm(argc - 1, argv + 1, 1, act->each, act->serialize);
 }
 
 int fastvm_image_main(int argc, char **argv)
