@@ -14,6 +14,7 @@
 #include "../lib/net.h"
 #include "../lib/proc.h"
 #include "../lib/store.h"
+#include "../lib/store-lvm.h"
 #include "../lib/txn.h"
 #include "../lib/virt.h"
 #include "applet.h"
@@ -149,7 +150,6 @@ const struct applet_info configure_info = {
 	.opts = configure_opts,
 };
 
-#define LVM_PATH "/usr/sbin:/sbin"
 #define SUDOERS_DEFAULT "/etc/sudoers.d/fvm"
 #define UNIT_DIR_DEFAULT "/etc/systemd/system"
 
@@ -434,30 +434,12 @@ static bool confirm(struct cf *x, const char *fmt, ...)
 
 /* ---- what the host has ---- */
 
-static int lvm(char *const argv[], char **out)
-{
-	static char *const env[] = { "LVM_SUPPRESS_FD_WARNINGS=1", NULL };
-	const struct proc_opts o = { .env = env, .path = LVM_PATH };
-	char *err = NULL;
-	int rc = proc_run_opts(argv, &o, out, &err);
-
-	if (rc > 0) {
-		char *line = proc_last_line(err);
-
-		err_set(FVM_EXIT_FAIL, "%s: %s", argv[0],
-			*line ? line : "failed");
-		free(line);
-	}
-	free(err);
-	return rc;
-}
-
 static bool vg_exists(const char *vg)
 {
 	char *const argv[] = { "vgs", "--noheadings", "-o", "vg_name",
 			       (char *)vg, NULL };
 
-	return lvm(argv, NULL) == 0;
+	return lvm_run(argv, NULL, NULL) == 0;
 }
 
 /* the segment type of VG/LV ("thin-pool"), or NULL when it is missing */
@@ -466,7 +448,7 @@ static char *lv_segtype(const char *vg, const char *lv)
 	char *name = xasprintf("%s/%s", vg, lv), *out = NULL, *p, *e;
 	char *const argv[] = { "lvs", "--noheadings", "-o", "segtype", name,
 			       NULL };
-	int rc = lvm(argv, &out);
+	int rc = lvm_run(argv, &out, NULL);
 
 	free(name);
 	if (rc != 0) {
@@ -489,7 +471,7 @@ static char *vgs_table(void)
 			       NULL };
 	char *out = NULL;
 
-	if (lvm(argv, &out) != 0) {
+	if (lvm_run(argv, &out, NULL) != 0) {
 		free(out);
 		err_clear();
 		return xstrdup("(none)");
@@ -672,21 +654,21 @@ static int undo_pvcreate(void *arg)
 {
 	char *const argv[] = { "pvremove", "-qq", "-y", arg, NULL };
 
-	return lvm(argv, NULL) == 0 ? 0 : -1;
+	return lvm_run(argv, NULL, NULL) == 0 ? 0 : -1;
 }
 
 static int undo_vgcreate(void *arg)
 {
 	char *const argv[] = { "vgremove", "-qq", "-f", arg, NULL };
 
-	return lvm(argv, NULL) == 0 ? 0 : -1;
+	return lvm_run(argv, NULL, NULL) == 0 ? 0 : -1;
 }
 
 static int undo_lvcreate(void *arg)
 {
 	char *const argv[] = { "lvremove", "-qq", "-f", arg, NULL };
 
-	return lvm(argv, NULL) == 0 ? 0 : -1;
+	return lvm_run(argv, NULL, NULL) == 0 ? 0 : -1;
 }
 
 static int undo_groupadd(void *arg)
@@ -850,14 +832,14 @@ static int make_loop_vg(struct cf *x, struct txn *t)
 	{
 		char *const argv[] = { "pvcreate", "-qq", dev, NULL };
 
-		if (lvm(argv, NULL) != 0)
+		if (lvm_run(argv, NULL, NULL) != 0)
 			goto out;
 		txn_push(t, dev, undo_pvcreate, xstrdup(dev), free);
 	}
 	{
 		char *const argv[] = { "vgcreate", "-qq", a->vg, dev, NULL };
 
-		if (lvm(argv, NULL) != 0)
+		if (lvm_run(argv, NULL, NULL) != 0)
 			goto out;
 		txn_push(t, a->vg, undo_vgcreate, xstrdup(a->vg), free);
 	}
@@ -914,7 +896,7 @@ static int make_pool(struct cf *x, struct txn *t)
 
 	if (x->fastvm)
 		say(x, "inf", "Creating ...");
-	if (lvm(argv, NULL) != 0)
+	if (lvm_run(argv, NULL, NULL) != 0)
 		return err_context("cannot create thin pool %s/%s", x->a.vg,
 				   x->a.pool);
 	txn_push(t, "thin pool", undo_lvcreate,

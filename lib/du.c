@@ -15,9 +15,9 @@
 #include "err.h"
 #include "lock.h"
 #include "proc.h"
+#include "store-lvm.h"
 #include "util.h"
 
-#define LVM_PATH "/usr/sbin:/sbin"
 #define FIEMAP_BATCH 256
 
 struct du_thin {
@@ -76,43 +76,6 @@ int du_file_extents(int fd, uint64_t *allocated, uint64_t *shared)
 
 /* ---- lvm: thin_ls on a metadata snapshot ---- */
 
-static char *dm_escape(const char *vg, const char *lv, const char *suffix)
-{
-	struct sbuf b = SBUF_INIT;
-	const char *parts[2] = { vg, lv };
-
-	for (int i = 0; i < 2; i++) {
-		if (i)
-			sbuf_addc(&b, '-');
-		for (const char *p = parts[i]; *p; p++) {
-			if (*p == '-')
-				sbuf_addc(&b, '-');
-			sbuf_addc(&b, *p);
-		}
-	}
-	sbuf_adds(&b, suffix);
-	return sbuf_detach(&b);
-}
-
-static int run_tool(char *const argv[], char **out, const char *what)
-{
-	static char *const env[] = { "LVM_SUPPRESS_FD_WARNINGS=1", NULL };
-	const struct proc_opts o = { .env = env, .path = LVM_PATH };
-	char *err = NULL;
-	int rc = proc_run_opts(argv, &o, out, &err);
-
-	if (rc > 0) {
-		char *line = proc_last_line(err);
-
-		err_set(FVM_EXIT_FAIL, "%s: %s", what,
-			*line ? line : "failed");
-		free(line);
-		rc = -1;
-	}
-	free(err);
-	return rc < 0 ? -1 : 0;
-}
-
 /* thin ids of the pool's LVs */
 static int lvm_thin_ids(struct du *d)
 {
@@ -120,7 +83,7 @@ static int lvm_thin_ids(struct du *d)
 			 "lv_name,thin_id,pool_lv", d->c->thinpool_vg, NULL };
 	char *out = NULL, *save = NULL;
 
-	if (run_tool(argv, &out, "lvs") < 0) {
+	if (lvm_run(argv, &out, NULL) < 0) {
 		free(out);
 		return -1;
 	}
@@ -147,7 +110,7 @@ static int pool_message(const char *pool_dev, const char *msg)
 	char *argv[] = { "dmsetup", "message", (char *)pool_dev, "0",
 			 (char *)msg, NULL };
 
-	return run_tool(argv, NULL, msg);
+	return lvm_run(argv, NULL, NULL);
 }
 
 static int lvm_thin_ls(struct du *d)
@@ -164,21 +127,23 @@ static int lvm_thin_ls(struct du *d)
 	if (lvm_thin_ids(d) < 0)
 		return -1;
 	{
-		char *m = dm_escape(d->c->thinpool_vg, d->c->thinpool_lv,
-				    "_tmeta");
+		/* the hidden POOL_tmeta LV */
+		char *lv = xasprintf("%s_tmeta", d->c->thinpool_lv);
+		char *m = lvm_dm_name(d->c->thinpool_vg, lv, NULL);
 
+		free(lv);
 		meta = xasprintf("/dev/mapper/%s", m);
 		free(m);
 	}
-	pool_dev = dm_escape(d->c->thinpool_vg, d->c->thinpool_lv, "-tpool");
+	pool_dev = lvm_dm_name(d->c->thinpool_vg, d->c->thinpool_lv, "tpool");
 	{
 		char *p = xasprintf("/dev/mapper/%s", pool_dev);
 
 		if (stat(p, &st) < 0) {
 			/* an unused pool is active as VG-POOL itself */
 			free(pool_dev);
-			pool_dev = dm_escape(d->c->thinpool_vg,
-					     d->c->thinpool_lv, "");
+			pool_dev = lvm_dm_name(d->c->thinpool_vg,
+					       d->c->thinpool_lv, NULL);
 		}
 		free(p);
 	}
@@ -200,7 +165,7 @@ static int lvm_thin_ls(struct du *d)
 				 "DEV,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES",
 				 meta, NULL };
 
-		rc = run_tool(argv, &out, "thin_ls");
+		rc = lvm_run(argv, &out, NULL);
 	}
 	if (pool_message(pool_dev, "release_metadata_snap") < 0 && rc == 0)
 		rc = -1;

@@ -43,7 +43,7 @@ static int lvm_err_code(const char *line)
  * recorded (classified by lvm_err_code). *out gets stdout when out is set.
  * ok_when, when set, is a message meaning there was nothing to do.
  */
-static int lvm_run(char *const argv[], char **out, const char *ok_when)
+int lvm_run(char *const argv[], char **out, const char *ok_when)
 {
 	static char *const env[] = {"LVM_SUPPRESS_FD_WARNINGS=1", NULL};
 	const struct proc_opts o = {.env = env, .path = LVM_PATH};
@@ -202,7 +202,7 @@ static void dm_log_setup(void)
 
 /* dm name of VG/LV: '-' inside each name doubled, then joined by '-';
  * layer is a suffix such as "tpool" (not escaped) or NULL. */
-static char *dm_name(const char *vg, const char *lv, const char *layer)
+char *lvm_dm_name(const char *vg, const char *lv, const char *layer)
 {
 	struct sbuf b = SBUF_INIT;
 	const char *parts[2] = {vg, lv};
@@ -309,7 +309,7 @@ static int lvm_pool_dev(struct store *s, int task, struct dm_dev *d)
 	static const char *const layers[] = {"tpool", NULL};
 
 	for (size_t i = 0; i < 2; i++) {
-		char *name = dm_name(s->vg, s->pool, layers[i]);
+		char *name = lvm_dm_name(s->vg, s->pool, layers[i]);
 		int rc = dm_query(name, task, d);
 
 		free(name);
@@ -374,7 +374,7 @@ out:
 
 static int lvm_usage(struct store *s, const char *name, struct store_usage *u)
 {
-	char *dname = dm_name(s->vg, name, NULL);
+	char *dname = lvm_dm_name(s->vg, name, NULL);
 	struct dm_dev d;
 	struct lvs_one r;
 	int rc = dm_query(dname, DM_DEVICE_STATUS, &d);
@@ -427,7 +427,7 @@ static int lvm_check_ours(struct store *s, const char *name, uint64_t *size_out)
 
 	if (!strcmp(name, s->pool))
 		return err_set(FVM_EXIT_USAGE, "%s is the thin pool", name);
-	dname = dm_name(s->vg, name, NULL);
+	dname = lvm_dm_name(s->vg, name, NULL);
 	rc = dm_query(dname, DM_DEVICE_TABLE, &d);
 	free(dname);
 	if (rc < 0)
