@@ -7,11 +7,10 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/configure" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/configure
 
 VG=fvmcf
 POOL=cfpool
@@ -19,22 +18,10 @@ NET=fvmtest-cf
 SUBNET=136
 P=fvmt-cf-
 IMG=cftest
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
 UNIT=/etc/systemd/system/fvm-loop-$VG.service
-export LVM_SUPPRESS_FD_WARNINGS=1
 
-if [ ! -s "$GUEST_DIR/fvm-test-boot.raw" ] ||
-	[ ! -s "$GUEST_DIR/config-fvm-test-boot.xml" ]; then
-	t_skip "lvm/configure" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
-	exit 0
-fi
+lvm_need_guest lvm/configure fvm-test-boot.raw config-fvm-test-boot.xml
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
-}
 
 LOOP=$T_TMP/loop/$VG.img
 remove_all() {

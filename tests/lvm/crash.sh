@@ -11,11 +11,10 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/crash" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/crash
 
 VG=$FVM_LAB_VG
 POOL=$FVM_LAB_POOL
@@ -25,20 +24,10 @@ SUBNET=138
 IMG=cr
 IMP=crimp
 N=42
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
-export LVM_SUPPRESS_FD_WARNINGS=1
 
-if [ ! -s "$GUEST_DIR/config-fvm-test-boot.xml" ]; then
-	t_skip "lvm/crash" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
-	exit 0
-fi
-if ! lvs "$VG/$POOL" >/dev/null 2>&1; then
-	t_skip "lvm/crash" "no thin pool $VG/$POOL"
-	exit 0
-fi
+lvm_need_guest lvm/crash config-fvm-test-boot.xml
+lvm_need_pool lvm/crash
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
 lvnames() { lvs --noheadings -o lv_name "$VG" 2>/dev/null | tr -d ' '; }
 
 remove_all() {

@@ -10,17 +10,15 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/diskfull" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/diskfull
 
 VG=$FVM_LAB_VG
 POOL=fvmtdf
 P=fvmt-df-
 IMG=df
-export LVM_SUPPRESS_FD_WARNINGS=1
 
 lvnames() { lvs --noheadings -o lv_name "$VG" 2>/dev/null | tr -d ' '; }
 remove_all() {

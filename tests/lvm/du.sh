@@ -8,37 +8,21 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/du" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/du
 
 VG=$FVM_LAB_VG
 POOL=$FVM_LAB_POOL
 NET=fvmtest-lvmdu
 SUBNET=142
 IMG=dutest
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
 MIB=1048576
-export LVM_SUPPRESS_FD_WARNINGS=1
 
-if [ ! -s "$GUEST_DIR/fvm-test.raw" ] ||
-	[ ! -s "$GUEST_DIR/config-fvm-test.xml" ]; then
-	t_skip "lvm/du" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
-	exit 0
-fi
-if ! lvs "$VG/$POOL" >/dev/null 2>&1; then
-	t_skip "lvm/du" "no thin pool $VG/$POOL"
-	exit 0
-fi
+lvm_need_guest lvm/du fvm-test.raw config-fvm-test.xml
+lvm_need_pool lvm/du
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
-}
 remove_all() {
 	local d
 	for d in fastvm-$IMG-42 fastvm-$IMG-43; do

@@ -7,11 +7,10 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/import" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/import
 for tool in xz python3 dmsetup; do
 	if ! command -v "$tool" >/dev/null; then
 		t_skip "lvm/import" "$tool is not installed"
@@ -22,11 +21,7 @@ done
 VG=$FVM_LAB_VG
 POOL=$FVM_LAB_POOL
 MIB=1048576
-export LVM_SUPPRESS_FD_WARNINGS=1
-if ! lvs "$VG/$POOL" >/dev/null 2>&1; then
-	t_skip "lvm/import" "no thin pool $VG/$POOL"
-	exit 0
-fi
+lvm_need_pool lvm/import
 
 mkdir -p "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
 cat >"$T_TMP/fast-vm.conf" <<CONF
@@ -55,11 +50,6 @@ t_on_exit remove_all
 dm_name() {
 	printf '%s-%s' "$(printf %s "$VG" | sed 's/-/--/g')" \
 		"$(printf %s "$1" | sed 's/-/--/g')"
-}
-# lv_field LV FIELD: one lvs field of VG/LV, blank-trimmed
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
 }
 # mapped_bytes LV: what the thin LV has mapped in the pool (dmsetup status
 # of a thin target: "0 LEN thin MAPPED_SECTORS HIGHEST")

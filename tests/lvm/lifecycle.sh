@@ -8,42 +8,25 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/lifecycle" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/lifecycle
 
 VG=$FVM_LAB_VG
 POOL=$FVM_LAB_POOL
 NET=fvmtest-lvm
 SUBNET=129
 IMG=ltest
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
-export LVM_SUPPRESS_FD_WARNINGS=1
 
 # The host's / is read-only in here: the guest must have been built before
 # the VM booted (tests/run lvm does it).
-if [ ! -s "$GUEST_DIR/fvm-test-boot.raw" ] ||
-	[ ! -s "$GUEST_DIR/config-fvm-test-boot.xml" ]; then
-	t_skip "lvm/lifecycle" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
-	exit 0
-fi
+lvm_need_guest lvm/lifecycle fvm-test-boot.raw config-fvm-test-boot.xml
 "$TOP/scripts/mkguest" -q -o "$GUEST_DIR" >/dev/null ||
 	{ t_fail "mkguest" "failed"; exit 1; }
-if ! lvs "$VG/$POOL" >/dev/null 2>&1; then
-	t_skip "lvm/lifecycle" "no thin pool $VG/$POOL"
-	exit 0
-fi
+lvm_need_pool lvm/lifecycle
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
 hosts() { v net-dumpxml "$NET" | grep -c "<host mac="; }
-# lv_field LV FIELD: one lvs field of VG/LV, blank-trimmed
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
-}
 lv_gone() { ! lvs "$VG/$1" >/dev/null 2>&1; }
 vms() { v list --all --name | grep -cE "^fastvm-$IMG-(42|43|70)$"; }
 lvs_left() { lvs --noheadings -o lv_name "$VG" | grep -cE " fastvm-$IMG-[0-9]+$"; }

@@ -8,11 +8,10 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/nonroot" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/nonroot
 for c in sudo socat setpriv useradd; do
 	if ! command -v $c >/dev/null 2>&1; then
 		t_skip "lvm/nonroot" "$c is not installed (scripts/install-deps)"
@@ -29,25 +28,11 @@ IMG=nrl
 GRP=fvmtnr
 UA=fvmtnr-a
 UB=fvmtnr-b
-GUEST_DIR=${FVM_GUEST_DIR:-$TOP/build/guest}
-URI=qemu:///system
 FVM=$(readlink -f "$BUILD/bin/fvm")
-export LVM_SUPPRESS_FD_WARNINGS=1
 
-if [ ! -s "$GUEST_DIR/config-fvm-test-boot.xml" ]; then
-	t_skip "lvm/nonroot" "no test guest in $GUEST_DIR (scripts/mkguest on the host first)"
-	exit 0
-fi
-if ! lvs "$VG/$POOL" >/dev/null 2>&1; then
-	t_skip "lvm/nonroot" "no thin pool $VG/$POOL"
-	exit 0
-fi
+lvm_need_guest lvm/nonroot config-fvm-test-boot.xml
+lvm_need_pool lvm/nonroot
 
-v() { timeout 60 virsh -q -c "$URI" "$@"; }
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
-}
 lvs_left() { lvs --noheadings -o lv_name "$VG" | grep -cE " $P"; }
 
 remove_all() {

@@ -5,11 +5,10 @@
 # and thin pool (FVM_LAB_VG, FVM_LAB_POOL).
 set -u
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/store-lvm" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/store-lvm
 
 VG=$FVM_LAB_VG
 POOL=$FVM_LAB_POOL
@@ -17,7 +16,6 @@ TOOL=${BUILD:-$TOP/build}/tests/tools/store-tool
 IMG=st-img
 VM=st-img-1
 MIB=1048576
-export LVM_SUPPRESS_FD_WARNINGS=1
 
 if [ ! -x "$TOOL" ]; then
 	t_fail "lvm/store-lvm" "$TOOL not built (make units)"
@@ -33,11 +31,6 @@ dm_name() {
 		"$(printf %s "$1" | sed 's/-/--/g')"
 }
 
-# lv_field LV FIELD: one lvs field of VG/LV, blank-trimmed
-lv_field() {
-	lvs --noheadings --units b --nosuffix -o "$2" "$VG/$1" 2>/dev/null |
-		tr -d ' '
-}
 
 lv_gone() {
 	! lvs "$VG/$1" >/dev/null 2>&1

@@ -4,18 +4,16 @@
 # Runs inside scripts/lvm-lab (tests/run lvm), in the lab's volume group.
 set -eu
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.bash
+. "$(dirname "$0")/common.bash"
 
-if [ -z "${FVM_IN_LVM_LAB:-}" ]; then
-	t_skip "lvm/thin" "runs only inside scripts/lvm-lab"
-	exit 0
-fi
+lvm_in_lab lvm/thin
 
 VG=$FVM_LAB_VG
 POOL=t_pool
 IMG=fvmtest-img
 SNAP=fvmtest-img-42
 MIB=1048576
-export LVM_SUPPRESS_FD_WARNINGS=1
 
 # dm_name LV: device-mapper name of VG/LV (LVM doubles hyphens inside names)
 dm_name() {
