@@ -1323,6 +1323,17 @@ static int check_image(const char *image)
 	return FVM_EXIT_USAGE;
 }
 
+/* argv[pos], an imported image: fast-vm's "missing image name" with the
+ * action's usage when it is not given */
+static int need_image(int argc, char **argv, int pos, const char *action)
+{
+	if (argc <= pos || !*argv[pos]) {
+		pmsg("err", -1, "missing image name");
+		return usage(action);
+	}
+	return check_image(argv[pos]);
+}
+
 static bool is_url(const char *p)
 {
 	return !strncmp(p, "http://", 7) || !strncmp(p, "https://", 8);
@@ -1474,11 +1485,7 @@ static int fi_export(int argc, char **argv)
 	char *dest, *cwd;
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("export");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "export");
 	if (rc)
 		return rc;
 	if (!strcmp(fmt, "zst"))
@@ -1512,11 +1519,7 @@ static int fi_remove(int argc, char **argv)
 {
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("remove");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "remove");
 	if (rc)
 		return rc;
 	pmsg("inf", -1, "stopping and undefining the base VM of %s", argv[1]);
@@ -1745,11 +1748,7 @@ static int fi_verify(int argc, char **argv)
 {
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("verify");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "verify");
 	if (rc)
 		return rc;
 	return verify_image(argv[1], argc >= 3 && *argv[2] ? argv[2] : "./");
@@ -1761,11 +1760,7 @@ static int fi_gen_checksums(int argc, char **argv)
 	char *out = NULL;
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("gen_checksums");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "gen_checksums");
 	if (rc)
 		return rc;
 	pmsg("ok", -1, "Generating checksums for %s (%lld)", argv[1],
@@ -1797,11 +1792,7 @@ static int fi_resize(int argc, char **argv)
 	char g[32];
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("resize");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "resize");
 	if (rc)
 		return rc;
 	if (!*size || strspn(size, "0123456789") != strlen(size) ||
@@ -1837,11 +1828,7 @@ static int fi_import_profile(int argc, char **argv)
 	}
 	if (check_name(argv[1], "ProfileName") < 0)
 		return FVM_EXIT_FAIL;
-	if (argc < 3 || !*argv[2]) {
-		pmsg("err", -1, "missing image name");
-		return usage("import_profile");
-	}
-	rc = check_image(argv[2]);
+	rc = need_image(argc, argv, 2, "import_profile");
 	if (!rc)
 		rc = need_files(argc, argv, 3);
 	if (rc)
@@ -1892,11 +1879,7 @@ static int fi_compact(int argc, char **argv)
 {
 	int rc;
 
-	if (argc < 2 || !*argv[1]) {
-		pmsg("err", -1, "missing image name");
-		return usage("compact");
-	}
-	rc = check_image(argv[1]);
+	rc = need_image(argc, argv, 1, "compact");
 	if (rc)
 		return rc;
 	pmsg("ok", -1, "Compacting disk of image %s ....", argv[1]);
