@@ -43,3 +43,21 @@ lvm_need_guest() {
 		exit 0
 	done
 }
+
+# lvm_lab_up: scripts/lab's libvirtd inside this VM, started (and stopped
+# when the test ends) unless it already runs
+lvm_lab_up() {
+	"$TOP/scripts/lab" status >/dev/null 2>&1 && return 0
+	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
+	t_on_exit "'$TOP/scripts/lab' stop"
+}
+
+# lvm_image_lv LV RAW: thin LV $VG/LV in $POOL holding the test guest's
+# RAW disk, filled the way fast-vm-image import does
+lvm_image_lv() {
+	local size
+	size=$(stat -c %s "$GUEST_DIR/$2")
+	t_run "image LV created" 0 lvcreate -qq -V "${size}b" -T "$VG/$POOL" -n "$1" || exit 1
+	t_run "image written" 0 dd if="$GUEST_DIR/$2" of="/dev/$VG/$1" \
+		bs=1M conv=sparse,fsync status=none || exit 1
+}

@@ -41,12 +41,7 @@ remove_all() {
 	rm -f "$UNIT"
 }
 
-lab_started=0
-if ! "$TOP/scripts/lab" status >/dev/null 2>&1; then
-	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
-	lab_started=1
-fi
-[ "$lab_started" -eq 1 ] && t_on_exit "'$TOP/scripts/lab' stop"
+lvm_lab_up
 remove_all
 t_on_exit remove_all
 
@@ -127,10 +122,7 @@ t_match "configure-fast-vm: last line" "^\[ok\] fast-vm configured$" "$(tail -n 
 
 # --- fvm works with what configure made: create and delete (not booted)
 export FVM_CONFIG=$CONF
-size=$(stat -c %s "$GUEST_DIR/fvm-test-boot.raw")
-t_run "image LV" 0 lvcreate -qq -V "${size}b" -T "$VG/$POOL" -n "$P$IMG" || exit 1
-t_run "image written" 0 dd if="$GUEST_DIR/fvm-test-boot.raw" of="/dev/$VG/$P$IMG" \
-	bs=1M conv=sparse,fsync status=none || exit 1
+lvm_image_lv "$P$IMG" fvm-test-boot.raw
 cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
 t_run "create on the configured pool" 0 fvm create $IMG 42
 t_eq "VM disk is a thin snapshot in the pool" "$POOL $P$IMG" \

@@ -54,20 +54,12 @@ thin_ls_field() {
 	dmsetup message "$pooldev-tpool" 0 release_metadata_snap >/dev/null 2>&1
 }
 
-lab_started=0
-if ! "$TOP/scripts/lab" status >/dev/null 2>&1; then
-	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
-	lab_started=1
-fi
-[ "$lab_started" -eq 1 ] && t_on_exit "'$TOP/scripts/lab' stop"
+lvm_lab_up
 remove_all
 t_on_exit remove_all
 t_run "lab net-define inside the VM" 0 "$TOP/scripts/lab" net-define "$NET" "$SUBNET" || exit 1
 
-size=$(stat -c %s "$GUEST_DIR/fvm-test.raw")
-t_run "image LV created" 0 lvcreate -qq -V "${size}b" -T "$VG/$POOL" -n "fastvm-$IMG" || exit 1
-t_run "image written" 0 dd if="$GUEST_DIR/fvm-test.raw" of="/dev/$VG/fastvm-$IMG" \
-	bs=1M conv=sparse,fsync status=none || exit 1
+lvm_image_lv "fastvm-$IMG" fvm-test.raw
 mkdir -p "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
 cp "$GUEST_DIR/config-fvm-test.xml" "$T_TMP/etc/config-$IMG.xml"
 cat >"$T_TMP/fast-vm.conf" <<CONF

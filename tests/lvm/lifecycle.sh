@@ -45,12 +45,7 @@ remove_all() {
 	"$TOP/scripts/lab" net-undefine "$NET" >/dev/null 2>&1
 }
 
-lab_started=0
-if ! "$TOP/scripts/lab" status >/dev/null 2>&1; then
-	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
-	lab_started=1
-fi
-[ "$lab_started" -eq 1 ] && t_on_exit "'$TOP/scripts/lab' stop"
+lvm_lab_up
 remove_all
 t_on_exit remove_all
 
@@ -58,10 +53,8 @@ t_run "lab net-define inside the VM" 0 "$TOP/scripts/lab" net-define "$NET" "$SU
 t_eq "network active" yes "$(v net-info "$NET" | awk '$1 == "Active:" {print $2}')"
 
 # --- the image: a thin LV filled the way fast-vm-image import does
+lvm_image_lv "fastvm-$IMG" fvm-test-boot.raw
 size=$(stat -c %s "$GUEST_DIR/fvm-test-boot.raw")
-t_run "image LV created" 0 lvcreate -qq -V "${size}b" -T "$VG/$POOL" -n "fastvm-$IMG" || exit 1
-t_run "image written" 0 dd if="$GUEST_DIR/fvm-test-boot.raw" of="/dev/$VG/fastvm-$IMG" \
-	bs=1M conv=sparse,fsync status=none || exit 1
 
 mkdir -p "$T_TMP/etc" "$T_TMP/user" "$T_TMP/locks"
 cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"

@@ -52,12 +52,7 @@ remove_all() {
 	rm -f /etc/sudoers.d/fvmt-nr
 }
 
-lab_started=0
-if ! "$TOP/scripts/lab" status >/dev/null 2>&1; then
-	t_run "lab start inside the VM" 0 "$TOP/scripts/lab" start || exit 1
-	lab_started=1
-fi
-[ "$lab_started" -eq 1 ] && t_on_exit "'$TOP/scripts/lab' stop"
+lvm_lab_up
 remove_all
 t_on_exit remove_all
 t_run "lab net-define inside the VM" 0 "$TOP/scripts/lab" net-define "$NET" "$SUBNET" || exit 1
