@@ -42,12 +42,14 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 LIBS := $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(wildcard lib/*.c)
-APPLET_SRC := $(wildcard applets/*.c)
+# applets/ holds the applets, cli/ the command-line kit they share,
+# compat/ fast-vm's personalities
+APPLET_SRC := $(wildcard applets/*.c cli/*.c compat/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 # everything but main(): what unit tests link against
-APPLET_LIB_OBJ := $(filter-out $(BUILD)/applets/main.o,$(APPLET_OBJ))
+APPLET_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(APPLET_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 # small C drivers the shell tests run (linked like the unit tests)
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -65,7 +67,7 @@ FUZZ_CFLAGS := -O1 -g -fno-sanitize-recover=all -Wno-unknown-warning-option
 APPLETS := $(shell scripts/applet-names applets/applets.def)
 PUBLIC_APPLETS := $(shell scripts/applet-names --public applets/applets.def)
 LINKS := $(PUBLIC_APPLETS:%=$(BUILD)/bin/fvm-%)
-# names that select fast-vm 1.7's command lines (applets/fastvm.c)
+# names that select fast-vm 1.7's command lines (compat/fastvm.c)
 PERSONALITIES := fast-vm fast-vm-image configure-fast-vm fast-vm-net-cleanup
 PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
@@ -194,7 +196,7 @@ bench: all
 	FVM=$(abspath $(BUILD))/bin/fvm bench/run
 
 format:
-	clang-format -i lib/*.c lib/*.h applets/*.c applets/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i lib/*.c lib/*.h applets/*.c cli/*.c cli/*.h compat/*.c tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)

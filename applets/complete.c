@@ -8,8 +8,8 @@
 
 #include "../lib/store.h"
 #include "../lib/virt.h"
-#include "applet.h"
-#include "image.h"
+#include "../cli/applet.h"
+#include "../cli/image.h"
 
 const struct applet_info complete_info = {
 	.usage = "-- COMMAND [WORD...] CURRENT",

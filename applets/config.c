@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "applet.h"
+#include "../cli/applet.h"
 
 static const struct opt config_opts[] = {
 	OPT_JSON,

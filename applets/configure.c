@@ -10,14 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/helper.h"
+#include "../lib/privop.h"
 #include "../lib/net.h"
 #include "../lib/proc.h"
 #include "../lib/store.h"
 #include "../lib/store-lvm.h"
 #include "../lib/txn.h"
 #include "../lib/virt.h"
-#include "applet.h"
+#include "../cli/applet.h"
 
 enum {
 	K_CONFIG = OPT_K_FIRST_FREE,

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "../lib/console.h"
-#include "vm.h"
+#include "../lib/relay.h"
+#include "../cli/vm.h"
 
 enum { OPT_FORCE = 'f' };
 

@@ -13,7 +13,7 @@
 #include "../lib/hack.h"
 #include "../lib/tmpl.h"
 #include "../lib/txn.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum {
 	OPT_STRICT = OPT_K_FIRST_FREE,

@@ -10,7 +10,7 @@
 #include "../lib/hack.h"
 #include "../lib/tmpl.h"
 #include "../lib/txn.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_DRY_RUN = OPT_K_FIRST_FREE, OPT_HACKS };
 

@@ -11,7 +11,7 @@
 
 #include "../lib/log.h"
 #include "../lib/reconcile.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_FIX = OPT_K_FIRST_FREE };
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/du.h"
+#include "../lib/space.h"
 #include "../lib/reconcile.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt du_opts[] = {
 	OPT_JSON,

@@ -10,7 +10,7 @@
 #include "../lib/pack.h"
 #include "../lib/stream.h"
 #include "../lib/txn.h"
-#include "image.h"
+#include "../cli/image.h"
 
 enum { OPT_FORMAT = OPT_K_FIRST_FREE };
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "applet.h"
+#include "../cli/applet.h"
 
 enum { OPT_MAN = OPT_K_FIRST_FREE, OPT_MAN_LIST };
 

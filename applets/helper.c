@@ -11,12 +11,12 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../lib/helper.h"
+#include "../lib/privop.h"
 #include "../lib/proc.h"
 #include "../lib/store.h"
 #include "../lib/virt.h"
 #include "../lib/vmnum.h"
-#include "applet.h"
+#include "../cli/applet.h"
 
 enum { OPT_SUDOERS = OPT_K_FIRST_FREE, OPT_CONFIG };
 

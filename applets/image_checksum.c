@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../lib/txn.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt image_checksum_opts[] = {
 	{ 'd', "dir", "DIR", "write the part files into DIR (default: the current directory)", OPT_C_FILE },

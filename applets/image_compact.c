@@ -8,9 +8,9 @@
 #include <libvirt/virterror.h>
 
 #include "../lib/guest.h"
-#include "compact.h"
-#include "image.h"
-#include "vm.h"
+#include "../cli/trim.h"
+#include "../cli/image.h"
+#include "../cli/vm.h"
 
 static const struct opt image_compact_opts[] = {
 	OPT_JSON,

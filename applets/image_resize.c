@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt image_resize_opts[] = {
 	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt image_rm_opts[] = {
 	{ 'f', "force", NULL, "remove it even while VM disks were made from it" },

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../lib/txn.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt image_verify_opts[] = {
 	OPT_QUIET("print only the summary and errors"),

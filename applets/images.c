@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt images_opts[] = {
 	{ 's', "short", NULL, "image names only, one a line (fast-vm's short)" },

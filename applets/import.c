@@ -13,7 +13,7 @@
 #include "../lib/proc.h"
 #include "../lib/stream.h"
 #include "../lib/txn.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt import_opts[] = {
 	{ 's', "size", "SIZE", "size of the image (10G, 512M; a plain number is GiB)" },

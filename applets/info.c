@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt info_opts[] = {
 	OPT_JSON,

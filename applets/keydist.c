@@ -8,7 +8,7 @@
 
 #include "../lib/guest.h"
 #include "../lib/proc.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt keydist_opts[] = {
 	{ 't', "timeout", "SECONDS",

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_SHORT = OPT_K_FIRST_FREE };
 

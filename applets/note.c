@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt note_opts[] = {
 	OPT_QUIET("print nothing but errors"),

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../lib/txn.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt profile_import_opts[] = {
 	{ 'f', "force", NULL, "replace an existing profile of that name" },

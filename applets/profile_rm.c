@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt profile_rm_opts[] = {
 	OPT_QUIET("print nothing but errors"),

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../lib/tmpl.h"
-#include "image.h"
+#include "../cli/image.h"
 
 static const struct opt profiles_opts[] = {
 	{ 's', "short", NULL, "profile names only, one a line (fast-vm's short)" },

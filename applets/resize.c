@@ -6,7 +6,7 @@
 
 #include "../lib/log.h"
 #include "../lib/fault.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt resize_opts[] = {
 	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 
 static const struct opt rsync_opts[] = {

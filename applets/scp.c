@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_SFTP = OPT_K_FIRST_FREE };
 

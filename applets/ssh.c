@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_TTY = OPT_K_FIRST_FREE };
 

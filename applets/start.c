@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 enum { OPT_SSH = OPT_K_FIRST_FREE, OPT_CONSOLE };
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "../lib/log.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 
 static const struct opt stop_opts[] = {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vm.h"
+#include "../cli/vm.h"
 
 static const struct opt wait_opts[] = {
 	{ 's', "state", "STATE", "running, shutoff or ssh (default ssh)",

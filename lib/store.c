@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "helper.h"
+#include "privop.h"
 #include "store-backend.h"
 #include "util.h"
 

@@ -27,7 +27,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "err.h"
-#include "helper.h"
+#include "privop.h"
 #include "proc.h"
 #include "util.h"
 

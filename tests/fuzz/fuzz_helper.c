@@ -2,7 +2,7 @@
 #include "fuzz.h"
 
 #include "err.h"
-#include "helper.h"
+#include "privop.h"
 
 static const struct helper_policy policy = { "fastvm-", 20, 220, 22 };
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../../lib/err.h"
-#include "../../lib/helper.h"
+#include "../../lib/privop.h"
 #include "unit.h"
 
 static const struct helper_policy pol = { "fvm-", 20, 220, 22 };

@@ -1,7 +1,7 @@
 /* tests/unit/test_opt.c: option tables of every applet, parsing, completion. */
 #include <stdlib.h>
 
-#include "../../applets/applet.h"
+#include "../../cli/applet.h"
 #include "unit.h"
 
 static char got[4096];

@@ -1,4 +1,4 @@
-/* applets/vm.h: what the VM applets share: connections, lookups, activity. */
+/* cli/vm.h: what the VM applets share: connections, lookups, activity. */
 #ifndef FVM_APPLET_VM_H
 #define FVM_APPLET_VM_H
 

@@ -1,5 +1,5 @@
-/* lib/console.c: a domain's serial console on this terminal, through a libvirt stream. */
-#include "console.h"
+/* lib/relay.c: a domain's serial console on this terminal, through a libvirt stream. */
+#include "relay.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
-/* applets/table.c: the applet table, made from applets.def. */
+/* cli/table.c: the applet table, made from applets.def. */
 #include "applet.h"
 
 const struct applet applets[] = {
 #define APPLET(name, c_name, flags, summary) \
 	{ #name, summary, flags, &c_name##_info, c_name##_main },
-#include "applets.def"
+#include "../applets/applets.def"
 #undef APPLET
 };
 

@@ -1,4 +1,4 @@
-/* applets/image.c: names, locks, config dirs and stored checksums shared by the image applets. */
+/* cli/image.c: names, locks, config dirs and stored checksums shared by the image applets. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>

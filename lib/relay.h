@@ -1,6 +1,6 @@
-/* lib/console.h: a domain's serial console on this terminal, through a libvirt stream. */
-#ifndef FVM_CONSOLE_H
-#define FVM_CONSOLE_H
+/* lib/relay.h: a domain's serial console on this terminal, through a libvirt stream. */
+#ifndef FVM_RELAY_H
+#define FVM_RELAY_H
 
 #include <stdbool.h>
 #include <libvirt/libvirt.h>

@@ -1,4 +1,4 @@
-/* applets/common.c: option loop, usage errors and config for applets. */
+/* cli/common.c: option loop, usage errors and config for applets. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

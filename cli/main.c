@@ -1,4 +1,4 @@
-/* applets/main.c: the fvm multi-call entry point: pick the applet, run it. */
+/* cli/main.c: the fvm multi-call entry point: pick the applet, run it. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* applets/vm.c: connections, lookups and parallel runs shared by VM applets. */
+/* cli/vm.c: connections, lookups and parallel runs shared by VM applets. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>

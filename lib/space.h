@@ -1,6 +1,6 @@
-/* lib/du.h: how much of the store each disk takes, shared with others and its own. */
-#ifndef FVM_DU_H
-#define FVM_DU_H
+/* lib/space.h: how much of the store each disk takes, shared with others and its own. */
+#ifndef FVM_SPACE_H
+#define FVM_SPACE_H
 
 #include <stdbool.h>
 #include <stdint.h>

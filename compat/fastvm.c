@@ -1,4 +1,4 @@
-/* applets/fastvm.c: the fast-vm and fast-vm-image personalities: fast-vm 1.7's command lines on fvm's applets. */
+/* compat/fastvm.c: the fast-vm and fast-vm-image personalities: fast-vm 1.7's command lines on fvm's applets. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 #include "../lib/proc.h"
 #include "../lib/tmpl.h"
-#include "vm.h"
+#include "../cli/vm.h"
 
 static struct fvm_conf conf;
 /* DISPLAY_LEVEL; before the configuration is read, fast-vm's default */

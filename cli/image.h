@@ -1,4 +1,4 @@
-/* applets/image.h: what the image applets share: names, locks, config files, stored checksums. */
+/* cli/image.h: what the image applets share: names, locks, config files, stored checksums. */
 #ifndef FVM_APPLET_IMAGE_H
 #define FVM_APPLET_IMAGE_H
 

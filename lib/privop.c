@@ -1,5 +1,5 @@
-/* lib/helper.c: requests to `fvm helper`: the strict parser, the text, the sudo client. */
-#include "helper.h"
+/* lib/privop.c: requests to `fvm helper`: the strict parser, the text, the sudo client. */
+#include "privop.h"
 
 #include <ctype.h>
 #include <errno.h>

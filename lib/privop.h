@@ -1,6 +1,6 @@
-/* lib/helper.h: requests to `fvm helper`, the root side of non-root fvm: format, checks, client. */
-#ifndef FVM_HELPER_H
-#define FVM_HELPER_H
+/* lib/privop.h: requests to `fvm helper`, the root side of non-root fvm: format, checks, client. */
+#ifndef FVM_PRIVOP_H
+#define FVM_PRIVOP_H
 
 #include <stdbool.h>
 #include <stddef.h>

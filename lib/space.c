@@ -1,5 +1,5 @@
-/* lib/du.c: how much of the store each disk takes, shared with others and its own. */
-#include "du.h"
+/* lib/space.c: how much of the store each disk takes, shared with others and its own. */
+#include "space.h"
 
 #include <errno.h>
 #include <fcntl.h>

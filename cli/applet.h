@@ -1,4 +1,4 @@
-/* applets/applet.h: what every applet gets from the dispatcher. */
+/* cli/applet.h: what every applet gets from the dispatcher. */
 #ifndef FVM_APPLET_H
 #define FVM_APPLET_H
 
@@ -11,7 +11,7 @@
 #define APPLET(name, c_name, flags, summary)          \
 	extern const struct applet_info c_name##_info; \
 	int c_name##_main(int argc, char **argv);
-#include "applets.def"
+#include "../applets/applets.def"
 #undef APPLET
 
 extern const char fvm_version[];

@@ -1,6 +1,6 @@
-/* applets/compact.h: trimming the free space of a disk's filesystems, shared by compact and image-compact. */
-#ifndef FVM_APPLET_COMPACT_H
-#define FVM_APPLET_COMPACT_H
+/* cli/trim.h: trimming the free space of a disk's filesystems, shared by compact and image-compact. */
+#ifndef FVM_CLI_TRIM_H
+#define FVM_CLI_TRIM_H
 
 #include <stdbool.h>
 
