@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/log.h"
 #include "../lib/reconcile.h"
 #include "../cli/vm.h"
@@ -236,9 +237,8 @@ static int fix_dhcp_remove(struct doctor *d, struct finding *f)
 {
 	if (net_lock(d) < 0)
 		return -1;
-	return virt_dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0
-		       ? -1
-		       : 0;
+	return dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0 ? -1
+									: 0;
 }
 
 static int fix_dhcp_add(struct doctor *d, struct finding *f)
@@ -247,16 +247,15 @@ static int fix_dhcp_add(struct doctor *d, struct finding *f)
 
 	if (net_lock(d) < 0)
 		return -1;
-	return virt_dhcp_add(d->v, d->c->libvirt_network, f->a, f->b,
-			     e ? e->name : NULL);
+	return dhcp_add(d->v, d->c->libvirt_network, f->a, f->b,
+			e ? e->name : NULL);
 }
 
 static int fix_lease(struct doctor *d, struct finding *f)
 {
 	/* 1: dhcp_release is missing, the message says so */
-	return virt_release_lease(d->v, d->c->libvirt_network, f->a, f->b)
-		       ? -1
-		       : 0;
+	return dhcp_release_lease(d->v, d->c->libvirt_network, f->a, f->b) ? -1
+									   : 0;
 }
 
 /* ---- checks ---- */
@@ -342,7 +341,7 @@ static void check_dhcp(struct doctor *d)
 	struct dhcp_host *h = NULL;
 	size_t nh = 0;
 
-	if (virt_dhcp_hosts(d->v, d->c->libvirt_network, &h, &nh) < 0) {
+	if (dhcp_hosts(d->v, d->c->libvirt_network, &h, &nh) < 0) {
 		add(d, "network", -1, NULL, xstrdup(d->c->libvirt_network),
 		    xasprintf("cannot read its DHCP reservations: %s",
 			      err_msg()),
@@ -409,7 +408,7 @@ static void check_dhcp(struct doctor *d)
 		f->a = xstrdup(d->macs[i]);
 		f->b = xstrdup(ip);
 	}
-	virt_dhcp_hosts_free(h, nh);
+	dhcp_hosts_free(h, nh);
 }
 
 /* DHCP leases against the VMs: a lease is right when a VM with its MAC
@@ -421,7 +420,7 @@ static void check_leases(struct doctor *d)
 
 	if (d->no_net)
 		return;
-	if (virt_dhcp_leases(d->v, d->c->libvirt_network, &l, &nl) < 0) {
+	if (dhcp_leases(d->v, d->c->libvirt_network, &l, &nl) < 0) {
 		add(d, "network", -1, NULL, xstrdup(d->c->libvirt_network),
 		    xasprintf("cannot read its DHCP leases: %s", err_msg()),
 		    xstrdup("fvm configure"));
@@ -461,7 +460,7 @@ static void check_leases(struct doctor *d)
 		f->a = xstrdup(l[i].mac);
 		f->b = xstrdup(l[i].ip);
 	}
-	virt_dhcp_leases_free(l, nl);
+	dhcp_leases_free(l, nl);
 }
 
 static void check_known_hosts(struct doctor *d)

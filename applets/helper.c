@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/privop.h"
 #include "../lib/proc.h"
 #include "../lib/store.h"
@@ -356,8 +357,8 @@ static int do_request(struct helper_ctx *x)
 		if (!ctx_virt(x))
 			return -1;
 		/* not installed (1) is recorded as FVM_EXIT_NOTFOUND */
-		rc = virt_release_lease(x->v, x->c->libvirt_network, r->mac,
-					ip);
+		rc =
+		    dhcp_release_lease(x->v, x->c->libvirt_network, r->mac, ip);
 		return rc ? -1 : 0;
 	}
 	if (x->c->storage == FVM_STORAGE_DIR && r->vm[0] &&

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/par.h"
 #include "../lib/proc.h"
 #include "vm.h"
@@ -295,11 +296,10 @@ int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
 			case PROBE_NO_ANSWER: {
 				char *mac = virt_domain_mac(
 					e->dom, c->libvirt_network);
-				char *lease = mac ? virt_lease_ip(
-							    vm_virt(false),
-							    c->libvirt_network,
-							    mac) :
-						    NULL;
+				char *lease =
+				    mac ? dhcp_lease_ip(vm_virt(false),
+							c->libvirt_network, mac)
+					: NULL;
 
 				phase = lease ? "no answer from the guest" :
 						"no DHCP lease yet";
