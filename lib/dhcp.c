@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 
 #include <libvirt/virterror.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
 
 #include "err.h"
 #include "privop.h"

@@ -2,23 +2,18 @@
 #include "virt.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdint.h>
-#include <sys/stat.h>
 
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -645,7 +640,6 @@ virDomainPtr virt_define_opt(struct virt *v, const char *xml, bool validate)
 	free(name);
 	return dom;
 }
-
 
 int virt_remove_domain(struct virt *v, virDomainPtr dom)
 {
