@@ -4,6 +4,7 @@
 #   make check           all test tiers (tests/run), ends with a count line
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
 #   make check-san | check-lint | check-fuzz
+#   make check-size      no file over 1,200 lines, no function over 120
 #   make install         DESTDIR=... PREFIX=/usr/local
 #   make uninstall       removes exactly what install put there
 #   make demo            the main job: an image, VM 42, ssh into it
@@ -74,7 +75,7 @@ MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
 .PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
-	check-san check-lint check-fuzz \
+	check-san check-lint check-fuzz check-size \
 	install uninstall clean demo bench units format fuzz fuzz-build
 
 all: $(BUILD)/bin/fvm $(LINKS) $(PERSONALITY_LINKS) $(MAN_PAGES) units
@@ -160,6 +161,9 @@ check: all
 TIERS := unit cli e2e lvm compat san lint fuzz
 $(TIERS:%=check-%): all
 	BUILD=$(abspath $(BUILD)) tests/run $(@:check-%=%)
+
+check-size:
+	scripts/check-size
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
