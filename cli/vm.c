@@ -207,14 +207,6 @@ void vm_forget_host_keys(int n)
 	free(path);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum probe { PROBE_OK, PROBE_NO_ANSWER, PROBE_CLOSED, PROBE_NO_BANNER };
 
 /*
@@ -266,7 +258,7 @@ out:
 int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
 {
 	struct fvm_conf *c = applet_conf();
-	long start = now_ms(), deadline = start + timeout_s * 1000;
+	long long start = now_ms(), deadline = start + timeout_s * 1000;
 	const char *phase = "VM not running", *shown = NULL;
 	char ip[16];
 	int idle = 50;

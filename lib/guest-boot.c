@@ -277,7 +277,7 @@ static int serial_dir(struct gctx *x, const char *dir, const char *name,
 		rc = serial_file(x, path, kind, n);
 		free(path);
 	}
-	guest_free_strings(names);
+	strv_free(names);
 	return rc;
 }
 

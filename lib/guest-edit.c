@@ -909,7 +909,7 @@ int edit_firstboot(struct gctx *x, const char *cmd, int *seq)
 		/* after what an earlier customisation queued */
 		for (size_t i = 0; names[i]; i++)
 			(*seq)++;
-		guest_free_strings(names);
+		strv_free(names);
 		ex = guestfs_is_file(x->g, FIRSTBOOT_RUNNER);
 		if (ex < 0)
 			return guest_gfs_fail(x->g, FIRSTBOOT_RUNNER);

@@ -140,7 +140,7 @@ static int dhcp_ifupdown(struct gctx *x)
 	rc = guest_put_file(x, "/etc/network/interfaces.d/fvm-" DHCP_NIC,
 			    stanza, strlen(stanza), 0644);
 out:
-	guest_free_strings(names);
+	strv_free(names);
 	free(new);
 	free(text);
 	return rc;
@@ -222,7 +222,7 @@ static int has_ifcfg(struct gctx *x, const char *dir)
 		if (str_starts(names[i], "ifcfg-") &&
 		    strcmp(names[i], "ifcfg-lo"))
 			found = 1;
-	guest_free_strings(names);
+	strv_free(names);
 	return found;
 }
 

@@ -8,6 +8,7 @@
 #include <guestfs.h>
 
 #include "guest.h"
+#include "util.h"
 
 /* What the edits work on: the handle and what inspection told. */
 struct gctx {
@@ -17,15 +18,13 @@ struct gctx {
 	char *root, *type, *distro;
 	int major, minor;
 	bool debian, rhel; /* families with their own files */
-	char **touched;	   /* for the SELinux relabel */
-	size_t ntouched;
+	struct strv touched; /* for the SELinux relabel */
 };
 
 /* ---- lib/guest.c: the handle and files in the guest ---- */
 
 /* Record libguestfs's last error as "WHAT: MESSAGE"; returns -1. */
 int guest_gfs_fail(guestfs_h *g, const char *what);
-void guest_free_strings(char **s);
 /* A warning for the caller to print; the edit goes on. */
 void guest_warn(struct guest_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

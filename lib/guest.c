@@ -37,13 +37,6 @@ int guest_gfs_fail(guestfs_h *g, const char *what)
 		       m ? m : "libguestfs gave no reason");
 }
 
-void guest_free_strings(char **s)
-{
-	for (size_t i = 0; s && s[i]; i++)
-		free(s[i]);
-	free(s);
-}
-
 static guestfs_h *launch(const struct guest_target *t, bool tcg, bool discard)
 {
 	guestfs_h *g;
@@ -83,8 +76,7 @@ static guestfs_h *launch(const struct guest_target *t, bool tcg, bool discard)
 
 void guest_touch(struct gctx *x, const char *path)
 {
-	x->touched = xrealloc(x->touched, sizeof(char *) * (x->ntouched + 1));
-	x->touched[x->ntouched++] = xstrdup(path);
+	strv_push(&x->touched, path);
 }
 
 /* sort mountpoints so that "/" is mounted before "/home" */
@@ -119,12 +111,12 @@ static int mount_os(struct gctx *x)
 	if (!roots)
 		return guest_gfs_fail(g, "inspecting the guest");
 	if (!roots[0]) {
-		guest_free_strings(roots);
+		strv_free(roots);
 		return err_set(FVM_EXIT_FAIL, "no operating system found on %s",
 			       x->t->disk);
 	}
 	x->root = xstrdup(roots[0]);
-	guest_free_strings(roots);
+	strv_free(roots);
 	x->type = guestfs_inspect_get_type(g, x->root);
 	x->distro = guestfs_inspect_get_distro(g, x->root);
 	x->major = guestfs_inspect_get_major_version(g, x->root);
@@ -146,7 +138,7 @@ static int mount_os(struct gctx *x)
 		}
 	rc = 0;
 out:
-	guest_free_strings(mps);
+	strv_free(mps);
 	return rc;
 }
 
@@ -331,7 +323,7 @@ static int relabel(struct gctx *x)
 	bool missing;
 	int ex, rc = -1;
 
-	if (!x->ntouched)
+	if (!x->touched.n)
 		return 0;
 	text = guest_read_text(x, "/etc/selinux/config", &missing);
 	if (!text)
@@ -363,8 +355,8 @@ static int relabel(struct gctx *x)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < x->ntouched; i++)
-		if (guestfs_selinux_relabel(x->g, spec, x->touched[i],
+	for (size_t i = 0; i < x->touched.n; i++)
+		if (guestfs_selinux_relabel(x->g, spec, x->touched.v[i],
 					    GUESTFS_SELINUX_RELABEL_FORCE, 1,
 					    -1) < 0) {
 			guest_gfs_fail(x->g, "SELinux relabel");
@@ -452,9 +444,7 @@ static int close_guest(struct gctx *x, int rc)
 			rc = guest_gfs_fail(x->g, "closing the guest's disk");
 		guestfs_close(x->g);
 	}
-	for (size_t i = 0; i < x->ntouched; i++)
-		free(x->touched[i]);
-	free(x->touched);
+	strv_release(&x->touched);
 	free(x->root);
 	free(x->type);
 	free(x->distro);
@@ -510,6 +500,6 @@ int guest_fstrim(const struct guest_target *t)
 		if (guestfs_umount(x.g, "/") < 0 && rc == 0)
 			rc = guest_gfs_fail(x.g, dev);
 	}
-	guest_free_strings(fs);
+	strv_free(fs);
 	return close_guest(&x, rc);
 }

@@ -20,14 +20,6 @@ const char *lock_dir(void)
 	return d && *d ? d : "/run/lock/fvm";
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int open_lock_file(const char *name)
 {
 	const char *dir = lock_dir();
@@ -56,7 +48,7 @@ static int open_lock_file(const char *name)
 int lock_take(struct lock *l, const char *name, const char *what,
 	      bool exclusive, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + timeout_ms;
 	int op = (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
 	int fd, pause_ms = 2;
 

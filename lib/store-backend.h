@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "store.h"
+#include "util.h"
 
 /*
  * lib/store.c checks every name before a backend sees it, so backends may
@@ -44,13 +45,8 @@ struct store {
 int store_dir_open(struct store *s, const struct fvm_conf *c);
 int store_lvm_open(struct store *s, const struct fvm_conf *c);
 
-/* A names array under construction for store_list. */
-struct store_names {
-	char **v;
-	size_t n, cap;
-};
-void store_names_add(struct store_names *l, const char *name, size_t len);
-/* sorted, duplicates dropped, NULL-terminated; l is left empty */
-char **store_names_finish(struct store_names *l);
+/* store_list's answer from the names collected: sorted, duplicates
+ * dropped, NULL-terminated; l is left empty */
+char **store_names_finish(struct strv *l);
 
 #endif

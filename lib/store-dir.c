@@ -385,7 +385,7 @@ static int dir_vm_clone(struct store *s, const char *image, const char *vm)
 /* The VM disks whose qcow2 overlay reads from image (NULL when none). */
 static char **dir_image_users(struct store *s, const char *image)
 {
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 	char *backing = dir_path(s, DIR_IMAGE, image);
 	const size_t slen = strlen(dir_files[DIR_VM_QCOW2].suffix);
 	struct dirent *e;
@@ -413,7 +413,7 @@ static char **dir_image_users(struct store *s, const char *image)
 			continue;
 		if (qcow2_read(qfd, e->d_name, &q) == 0 && q.backing &&
 		    !strcmp(q.backing, backing))
-			store_names_add(&l, e->d_name, len - slen);
+			strv_pushn(&l, e->d_name, len - slen);
 		else
 			err_clear();
 		free(q.backing);
@@ -675,7 +675,7 @@ static int dir_pool_status(struct store *s, struct store_pool *p)
 }
 
 static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
-			 struct store_names *l)
+			 struct strv *l)
 {
 	const char *suffix = dir_files[k].suffix;
 	size_t slen = strlen(suffix);
@@ -699,7 +699,7 @@ static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
 		name = xstrndup(e->d_name, len - slen);
 		/* leftovers such as qemu-img temp files are not disks */
 		if (store_check_name(name) == 0)
-			store_names_add(l, name, len - slen);
+			strv_pushn(l, name, len - slen);
 		else
 			err_clear();
 		free(name);
@@ -709,7 +709,7 @@ static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
 
 static char **dir_list(struct store *s, const char *prefix)
 {
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 
 	for (enum dir_disk k = DIR_IMAGE; k <= DIR_VM_RAW; k++)
 		dir_list_sub(s, k, prefix, &l);

@@ -594,7 +594,7 @@ static int lvm_resize(struct store *s, const char *name, uint64_t size,
 struct lvm_list_ctx {
 	struct store *s;
 	const char *prefix;
-	struct store_names *names;
+	struct strv *names;
 };
 
 static void lvm_list_cb(const char *obj, const char *end, void *arg)
@@ -605,7 +605,7 @@ static void lvm_list_cb(const char *obj, const char *end, void *arg)
 
 	if (name && pool && !strcmp(pool, c->s->pool) &&
 	    str_starts(name, c->prefix))
-		store_names_add(c->names, name, strlen(name));
+		strv_push(c->names, name);
 	free(name);
 	free(pool);
 }
@@ -617,7 +617,7 @@ static char **lvm_list(struct store *s, const char *prefix)
 			"b",	"--nosuffix",
 			"-o",	"lv_name,lv_size,pool_lv",
 			s->vg,	NULL};
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 	struct lvm_list_ctx c = {s, prefix, &l};
 	char *out = NULL;
 

@@ -319,11 +319,7 @@ char **store_list(struct store *s, const char *prefix)
 
 void store_list_free(char **names)
 {
-	if (!names)
-		return;
-	for (char **n = names; *n; n++)
-		free(*n);
-	free(names);
+	strv_free(names);
 }
 
 int store_disk_spec(struct store *s, const char *name, struct store_disk *d)
@@ -340,39 +336,10 @@ void store_disk_release(struct store_disk *d)
 	d->path = NULL;
 }
 
-void store_names_add(struct store_names *l, const char *name, size_t len)
+char **store_names_finish(struct strv *l)
 {
-	if (l->n + 1 >= l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = xstrndup(name, len);
-}
-
-static int names_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **store_names_finish(struct store_names *l)
-{
-	char **v;
-	size_t i, j;
-
-	if (!l->v)
-		return xcalloc(1, sizeof(char *));
-	qsort(l->v, l->n, sizeof(*l->v), names_cmp);
-	for (i = j = 0; i < l->n; i++) {
-		if (j && !strcmp(l->v[j - 1], l->v[i]))
-			free(l->v[i]);
-		else
-			l->v[j++] = l->v[i];
-	}
-	l->v[j] = NULL;
-	v = l->v;
-	l->v = NULL;
-	l->n = l->cap = 0;
-	return v;
+	strv_sort_uniq(l);
+	return strv_detach(l);
 }
 
 int store_parse_size_gib(const char *text, uint64_t *bytes)

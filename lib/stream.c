@@ -156,13 +156,6 @@ static ssize_t http_read(struct stream *s, void *buf, size_t len)
 	}
 }
 
-static void opts_add(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, sizeof(**v) * (*n + 2));
-	(*v)[(*n)++] = xstrdup(s);
-	(*v)[*n] = NULL;
-}
-
 int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o)
 {
 	char *copy = xstrdup(text ? text : ""), *save = NULL, *w;
@@ -212,10 +205,10 @@ int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o)
 		else if (!strcmp(a, "-H") || !strcmp(a, "--header")) {
 			if (!v)
 				goto missing;
-			opts_add(&o->headers, &o->nheaders, v);
+			strv_push(&o->headers, v);
 			i++;
 		} else
-			opts_add(&o->ignored, &o->nignored, a);
+			strv_push(&o->ignored, a);
 		if (dst || num) {
 			if (!v)
 				goto missing;
@@ -243,13 +236,6 @@ fail:
 	return -1;
 }
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void stream_curl_opts_release(struct stream_curl_opts *o)
 {
 	free(o->cacert);
@@ -258,8 +244,8 @@ void stream_curl_opts_release(struct stream_curl_opts *o)
 	free(o->noproxy);
 	free(o->user);
 	free(o->user_agent);
-	strv_free(o->headers);
-	strv_free(o->ignored);
+	strv_release(&o->headers);
+	strv_release(&o->ignored);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -270,9 +256,9 @@ static int http_open(struct stream *s, const struct stream_opts *o)
 
 	if (stream_parse_curl_opts(o->curl_opts, &co) < 0)
 		return -1;
-	for (size_t i = 0; i < co.nignored; i++)
+	for (size_t i = 0; i < co.ignored.n; i++)
 		warning("CURL_OPTS: %s is not supported, ignored",
-			co.ignored[i]);
+			co.ignored.v[i]);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->easy = e = curl_easy_init();
 	s->multi = curl_multi_init();
@@ -321,8 +307,8 @@ static int http_open(struct stream *s, const struct stream_opts *o)
 		curl_easy_setopt(e, CURLOPT_IPRESOLVE,
 				 co.ipresolve == 4 ? CURL_IPRESOLVE_V4 :
 						     CURL_IPRESOLVE_V6);
-	for (size_t i = 0; i < co.nheaders; i++)
-		s->headers = curl_slist_append(s->headers, co.headers[i]);
+	for (size_t i = 0; i < co.headers.n; i++)
+		s->headers = curl_slist_append(s->headers, co.headers.v[i]);
 	if (s->headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	stream_curl_opts_release(&co);
@@ -495,7 +481,7 @@ uint64_t stream_name_size(const char *source)
 		return 0;
 	if (g == 0 || g > (1ull << 20))
 		return 0;
-	return (uint64_t)g << 30;
+	return (uint64_t)g * GIB;
 }
 
 const char *stream_codec_name(enum stream_codec c)

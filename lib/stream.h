@@ -2,6 +2,8 @@
 #ifndef FVM_STREAM_H
 #define FVM_STREAM_H
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,10 +87,8 @@ struct stream_curl_opts {
 	long connect_timeout; /* --connect-timeout SECONDS */
 	long max_time;	   /* -m, --max-time SECONDS */
 	int ipresolve;	   /* -4: 4, -6: 6, else 0 */
-	char **headers;	   /* -H, --header (NULL-terminated) */
-	size_t nheaders;
-	char **ignored;	   /* options not understood (NULL-terminated) */
-	size_t nignored;
+	struct strv headers; /* -H, --header */
+	struct strv ignored; /* options not understood */
 };
 int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o);
 void stream_curl_opts_release(struct stream_curl_opts *o);

@@ -934,14 +934,6 @@ static void waiter_free(void *opaque)
 	free(w);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The domain's state; a transient domain that is gone is shut off. */
 static int dom_state(virDomainPtr dom, int *state)
 {
