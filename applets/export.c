@@ -45,7 +45,6 @@ const struct applet_info export_info = {
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 
-#define GIB ((uint64_t)1 << 30)
 #define BUF (1024u * 1024)
 
 static const char *const file_fmt[PACK_NFILES] = {

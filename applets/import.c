@@ -56,7 +56,6 @@ const struct applet_info import_info = {
 };
 
 #define IMPORT_BUF (1024u * 1024)
-#define GIB ((uint64_t)1 << 30)
 #define MIB ((uint64_t)1 << 20)
 
 static const char *const conf_file_fmt[PACK_NFILES] = {
@@ -102,29 +101,6 @@ static int undo_unlink(void *arg)
 	return 0;
 }
 
-static int read_file(const char *path, char **data, size_t *len)
-{
-	struct sbuf b = SBUF_INIT;
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
-						 FVM_EXIT_FAIL,
-			       "%s", path);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sbuf_add(&b, buf, (size_t)n);
-	close(fd);
-	if (n < 0) {
-		sbuf_release(&b);
-		return err_sys(FVM_EXIT_FAIL, "%s", path);
-	}
-	*len = b.len;
-	*data = sbuf_detach(&b);
-	return 0;
-}
-
 /* Write the templates under hidden names now; they get their real names
  * once the image has its own (import_publish). */
 static int stage_files(struct import *im, const struct pack_files *pf)
@@ -140,7 +116,8 @@ static int stage_files(struct import *im, const struct pack_files *pf)
 		bool ok;
 
 		if (im->files[i]) {
-			if (read_file(im->files[i], &data, &len) < 0)
+			if (read_file_max(im->files[i], PACK_FILE_MAX, &data,
+					  &len) < 0)
 				return -1;
 		} else if (pf && pf->data[i]) {
 			data = xstrndup(pf->data[i], pf->len[i]);

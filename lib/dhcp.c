@@ -412,33 +412,17 @@ static bool dns_name_ok(const char *name)
 	return true;
 }
 
-/* Write the entry's file, named after its IP, in one rename. */
+/* Write the entry's file, named after its IP, in one rename (the
+ * temporary name starts with a dot: dnsmasq skips it). */
 static int hostsdir_write(const char *dir, const struct dhcp_host *h)
 {
 	char *path = xasprintf("%s/%s", dir, h->ip);
-	char *tmp = xasprintf("%s/.%s.%ld", dir, h->ip, (long)getpid());
 	char *line = dns_name_ok(h->name)
-			 ? xasprintf("%s,%s,%s\n", h->mac, h->ip, h->name)
-			 : xasprintf("%s,%s\n", h->mac, h->ip);
-	size_t len = strlen(line);
-	int fd, rc = 0;
+			     ? xasprintf("%s,%s,%s\n", h->mac, h->ip, h->name)
+			     : xasprintf("%s,%s\n", h->mac, h->ip);
+	int rc = write_file_atomic(path, line, strlen(line), 0644);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0 || write(fd, line, len) != (ssize_t)len ||
-	    fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		rc = err_set(FVM_EXIT_FAIL, "cannot write %s: %s", tmp,
-			     strerror(errno ? errno : EIO));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	} else if (close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = err_set(FVM_EXIT_FAIL, "cannot write %s: %s", path,
-			     strerror(errno));
-		unlink(tmp);
-	}
 	free(line);
-	free(tmp);
 	free(path);
 	return rc;
 }

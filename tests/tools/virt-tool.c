@@ -55,19 +55,10 @@ static virDomainPtr lookup(struct virt *v, const char *name)
 
 static char *read_file(const char *path)
 {
-	struct sbuf b = SBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
+	char *text;
+	size_t len;
 
-	if (!f) {
-		err_sys(FVM_EXIT_NOTFOUND, "cannot open %s", path);
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_add(&b, buf, n);
-	fclose(f);
-	return sbuf_detach(&b);
+	return read_file_max(path, 16 << 20, &text, &len) < 0 ? NULL : text;
 }
 
 static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
