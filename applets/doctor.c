@@ -262,14 +262,7 @@ static int fix_lease(struct doctor *d, struct finding *f)
 
 static char *disk_command(struct doctor *d, const char *name)
 {
-	if (!strcmp(store_kind(d->s), "lvm"))
-		return xasprintf("lvremove -f %s/%s", d->c->thinpool_vg, name);
-	char *path = store_disk_path(d->s, name);
-	char *cmd = xasprintf("rm %s", path ? path : name);
-
-	err_clear();
-	free(path);
-	return cmd;
+	return store_remove_command(d->s, name);
 }
 
 static void load_vms(struct doctor *d)
@@ -592,12 +585,16 @@ static void check_temp(struct doctor *d)
 	}
 	store_list_free(names);
 	check_temp_dir(d, d->c->store_dir, RECONCILE_STORE_DIR);
-	p = xasprintf("%s/images", d->c->store_dir);
-	check_temp_dir(d, p, RECONCILE_SHA_DIR);
-	free(p);
-	p = xasprintf("%s/sha256", d->c->store_dir);
-	check_temp_dir(d, p, RECONCILE_SHA_DIR);
-	free(p);
+	/* both backends' checksum directories: the store may have been
+	 * switched */
+	for (int i = 0; i < 2; i++) {
+		struct fvm_conf other = *d->c;
+
+		other.storage = i ? FVM_STORAGE_LVM : FVM_STORAGE_DIR;
+		p = store_sha_dir(&other);
+		check_temp_dir(d, p, RECONCILE_SHA_DIR);
+		free(p);
+	}
 	check_temp_dir(d, d->c->system_dir, RECONCILE_CONF_DIR);
 	if (strcmp(d->c->user_dir, d->c->system_dir))
 		check_temp_dir(d, d->c->user_dir, RECONCILE_CONF_DIR);
@@ -606,10 +603,8 @@ static void check_temp(struct doctor *d)
 static void check_pool(struct doctor *d)
 {
 	struct store_pool p;
-	bool lvm = !strcmp(store_kind(d->s), "lvm");
-	char *name = lvm ? xasprintf("%s/%s", d->c->thinpool_vg,
-				     d->c->thinpool_lv)
-			 : xstrdup(d->c->store_dir);
+	bool lvm = store_caps(d->s) & STORE_CAP_THIN_POOL;
+	char *name = store_pool_name(d->c);
 	int wm = d->c->pool_watermark;
 	double data, meta;
 

@@ -146,7 +146,7 @@ int du_main(int argc, char **argv)
 	}
 	c = applet_conf();
 	s = vm_store();
-	lvm = !strcmp(store_kind(s), "lvm");
+	lvm = store_caps(s) & STORE_CAP_THIN_POOL;
 	if (virt_list_vms(vm_virt(false), c, true, &vms, &nvms) < 0)
 		die_err();
 	for (size_t i = 0; i < l.len; i++) {

@@ -375,7 +375,7 @@ static int import_run(struct import *im)
 		size = (uint64_t)stream_decoded_size(st);
 	if (!size) {
 		/* a thin LV needs its size first; a file can grow */
-		if (!strcmp(store_kind(im->s), "dir")) {
+		if (store_caps(im->s) & STORE_CAP_GROWS) {
 			grow = true;
 			size = MIB;
 		} else {

@@ -49,11 +49,7 @@ const char *image_conf_dir(void)
 
 char *image_sha_path(const char *disk)
 {
-	struct fvm_conf *c = applet_conf();
-
-	if (!strcmp(store_kind(image_store()), "dir"))
-		return xasprintf("%s/images/%s.sha256", c->store_dir, disk);
-	return xasprintf("%s/sha256/%s.sha256", c->store_dir, disk);
+	return store_sha_path(applet_conf(), disk);
 }
 
 int image_sha_read(const char *disk, char hex[65])

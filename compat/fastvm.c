@@ -615,9 +615,7 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 		store_close(s);
 	err_clear();
 	if (!exists) {
-		char *where = conf.storage == FVM_STORAGE_LVM ?
-				      xasprintf("/dev/%s/%s", conf.thinpool_vg, disk) :
-				      xasprintf("%s/images/%s.raw", conf.store_dir, disk);
+		char *where = store_image_where(&conf, disk);
 
 		pmsgs("err", vm,
 		      "Missing image for %s.\n%s not found.\nFirst import "
@@ -1273,11 +1271,11 @@ static int check_name(const char *name, const char *what)
 /* where fast-vm looked for an image: its LV, or the dir store's file */
 static char *image_where(const char *image)
 {
-	if (conf.storage == FVM_STORAGE_LVM)
-		return xasprintf("/dev/%s/%s%s", conf.thinpool_vg,
-				 conf.vm_prefix, image);
-	return xasprintf("%s/images/%s%s.raw", conf.store_dir, conf.vm_prefix,
-			 image);
+	char *disk = xasprintf("%s%s", conf.vm_prefix, image);
+	char *where = store_image_where(&conf, disk);
+
+	free(disk);
+	return where;
 }
 
 /* image's size in whole GiB (lvs's LSize without its .00g), -1 when

@@ -13,6 +13,7 @@
  */
 struct store_ops {
 	const char *kind;
+	unsigned caps; /* enum store_cap */
 	int (*image_create)(struct store *s, const char *name, uint64_t size);
 	char *(*disk_path)(struct store *s, const char *name);
 	const char *(*disk_format)(struct store *s, const char *name);

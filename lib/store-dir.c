@@ -739,6 +739,7 @@ static void dir_close(struct store *s)
 
 static const struct store_ops dir_ops = {
     .kind = "dir",
+    .caps = STORE_CAP_GROWS | STORE_CAP_VMS_READ_IMAGE,
     .image_create = dir_image_create,
     .disk_path = dir_disk_path,
     .disk_format = dir_disk_format,

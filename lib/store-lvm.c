@@ -641,6 +641,7 @@ static int lvm_disk_spec(struct store *s, const char *name,
 
 static const struct store_ops lvm_ops = {
     .kind = "lvm",
+    .caps = STORE_CAP_THIN_POOL,
     .image_create = lvm_image_create,
     .disk_path = lvm_disk_path,
     .disk_format = lvm_disk_format,

@@ -151,6 +151,58 @@ const char *store_kind(const struct store *s)
 	return s->ops->kind;
 }
 
+unsigned store_caps(const struct store *s)
+{
+	return s->ops->caps;
+}
+
+static bool conf_lvm(const struct fvm_conf *c)
+{
+	return c->storage == FVM_STORAGE_LVM;
+}
+
+char *store_sha_dir(const struct fvm_conf *c)
+{
+	return xasprintf("%s/%s", c->store_dir,
+			 conf_lvm(c) ? "sha256" : "images");
+}
+
+char *store_sha_path(const struct fvm_conf *c, const char *disk)
+{
+	char *dir = store_sha_dir(c);
+	char *path = xasprintf("%s/%s.sha256", dir, disk);
+
+	free(dir);
+	return path;
+}
+
+char *store_image_where(const struct fvm_conf *c, const char *disk)
+{
+	if (conf_lvm(c))
+		return xasprintf("/dev/%s/%s", c->thinpool_vg, disk);
+	return xasprintf("%s/images/%s.raw", c->store_dir, disk);
+}
+
+char *store_pool_name(const struct fvm_conf *c)
+{
+	if (conf_lvm(c))
+		return xasprintf("%s/%s", c->thinpool_vg, c->thinpool_lv);
+	return xstrdup(c->store_dir);
+}
+
+char *store_remove_command(struct store *s, const char *name)
+{
+	char *path, *cmd;
+
+	if (s->ops->caps & STORE_CAP_THIN_POOL)
+		return xasprintf("lvremove -f %s/%s", s->vg, name);
+	path = store_disk_path(s, name);
+	cmd = xasprintf("rm %s", path ? path : name);
+	err_clear();
+	free(path);
+	return cmd;
+}
+
 /*
  * The one place that decides who changes the store: root directly; any
  * other user through `fvm helper` (lib/helper, via sudo) for an lvm pool
