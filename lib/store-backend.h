@@ -34,6 +34,9 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;
+	/* the backend under lib/store-sudo.c's proxy, NULL without it */
+	const struct store_ops *inner;
+	bool images_via_sudo, vms_via_sudo; /* what the proxy forwards */
 	/* dir */
 	char *dir; /* absolute FVM_STORE_DIR */
 	int images_fd, vms_fd;
@@ -45,6 +48,9 @@ struct store {
 
 int store_dir_open(struct store *s, const struct fvm_conf *c);
 int store_lvm_open(struct store *s, const struct fvm_conf *c);
+/* Put the sudo proxy (lib/store-sudo.c) in front of the opened backend
+ * when this process cannot change the store itself. */
+int store_sudo_wrap(struct store *s);
 
 /* store_list's answer from the names collected: sorted, duplicates
  * dropped, NULL-terminated; l is left empty */

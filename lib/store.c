@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "err.h"
-#include "privop.h"
 #include "store-backend.h"
 #include "util.h"
 
@@ -116,6 +114,12 @@ bad:
 		       text ? text : "");
 }
 
+/* the backend itself, under the sudo proxy when there is one */
+static const struct store_ops *backend(const struct store *s)
+{
+	return s->inner ? s->inner : s->ops;
+}
+
 struct store *store_open(const struct fvm_conf *c)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -127,7 +131,7 @@ struct store *store_open(const struct fvm_conf *c)
 		rc = store_lvm_open(s, c);
 	else
 		rc = store_dir_open(s, c);
-	if (rc < 0) {
+	if (rc < 0 || store_sudo_wrap(s) < 0) {
 		store_close(s);
 		return NULL;
 	}
@@ -138,8 +142,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->ops && s->ops->close)
-		s->ops->close(s);
+	if (backend(s) && backend(s)->close)
+		backend(s)->close(s);
 	free(s->dir);
 	free(s->vg);
 	free(s->pool);
@@ -148,12 +152,12 @@ void store_close(struct store *s)
 
 const char *store_kind(const struct store *s)
 {
-	return s->ops->kind;
+	return backend(s)->kind;
 }
 
 unsigned store_caps(const struct store *s)
 {
-	return s->ops->caps;
+	return backend(s)->caps;
 }
 
 static bool conf_lvm(const struct fvm_conf *c)
@@ -203,30 +207,6 @@ char *store_remove_command(struct store *s, const char *name)
 	return cmd;
 }
 
-/*
- * The one place that decides who changes the store: root directly; any
- * other user through `fvm helper` (lib/helper, via sudo) for an lvm pool
- * and for a store directory it cannot write. The helper makes and
- * removes VM disks only: images stay root's.
- */
-static bool via_helper(struct store *s, bool image)
-{
-	if (geteuid() == 0)
-		return false;
-	if (strcmp(s->ops->kind, "dir"))
-		return true;
-	return faccessat(image ? s->images_fd : s->vms_fd, ".", W_OK | X_OK,
-			 AT_EACCESS) != 0;
-}
-
-static int images_are_roots(struct store *s, const char *name)
-{
-	return err_set(FVM_EXIT_FAIL,
-		       "%s: only root can import, change or remove images "
-		       "in the %s store: run this as root",
-		       name, s->ops->kind);
-}
-
 int store_image_create(struct store *s, const char *name, uint64_t size)
 {
 	if (store_check_name(name) < 0)
@@ -234,8 +214,6 @@ int store_image_create(struct store *s, const char *name, uint64_t size)
 	if (!size)
 		return err_set(FVM_EXIT_USAGE, "%s: size must not be zero",
 			       name);
-	if (via_helper(s, true))
-		return images_are_roots(s, name);
 	return s->ops->image_create(s, name, size);
 }
 
@@ -257,8 +235,6 @@ int store_image_remove(struct store *s, const char *name)
 {
 	if (store_check_name(name) < 0)
 		return -1;
-	if (via_helper(s, true))
-		return images_are_roots(s, name);
 	return s->ops->image_remove(s, name);
 }
 
@@ -268,8 +244,6 @@ int store_rename(struct store *s, const char *from, const char *to)
 		return -1;
 	if (!strcmp(from, to))
 		return err_set(FVM_EXIT_USAGE, "%s: renaming to itself", from);
-	if (via_helper(s, true))
-		return images_are_roots(s, from);
 	return s->ops->rename(s, from, to);
 }
 
@@ -288,8 +262,6 @@ int store_vm_clone(struct store *s, const char *image, const char *vm)
 		return -1;
 	if (!strcmp(image, vm))
 		return err_set(FVM_EXIT_CONFLICT, "%s: exists already", vm);
-	if (via_helper(s, false))
-		return helper_vm_clone(image, vm);
 	return s->ops->vm_clone(s, image, vm);
 }
 
@@ -297,8 +269,6 @@ int store_vm_remove(struct store *s, const char *vm)
 {
 	if (store_check_name(vm) < 0)
 		return -1;
-	if (via_helper(s, false))
-		return helper_vm_remove(vm);
 	return s->ops->vm_remove(s, vm);
 }
 
@@ -310,42 +280,7 @@ int store_resize(struct store *s, const char *name, uint64_t size,
 	if (!size)
 		return err_set(FVM_EXIT_USAGE, "%s: size must not be zero",
 			       name);
-	if (via_helper(s, false))
-		return helper_resize(name, size, allow_shrink);
 	return s->ops->resize(s, name, size, allow_shrink);
-}
-
-/*
- * What a user who is not root learns of an LV without device-mapper's
- * control node or lvs (both root's): an active LV's size, from sysfs. Its
- * allocation stays unknown (0); an inactive LV looks missing.
- */
-static int usage_unprivileged(struct store *s, const char *name,
-			      struct store_usage *u)
-{
-	char *dev = xasprintf("/dev/%s/%s", s->vg, name), *sys;
-	unsigned long long sectors;
-	struct stat st;
-	FILE *f;
-
-	if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		free(dev);
-		return 0;
-	}
-	free(dev);
-	sys = xasprintf("/sys/dev/block/%u:%u/size", major(st.st_rdev),
-			minor(st.st_rdev));
-	f = fopen(sys, "re");
-	free(sys);
-	if (!f)
-		return err_sys(FVM_EXIT_FAIL, "%s/%s: cannot read its size",
-			       s->vg, name);
-	if (fscanf(f, "%llu", &sectors) == 1) {
-		u->exists = true;
-		u->size = (uint64_t)sectors * 512;
-	}
-	fclose(f);
-	return 0;
 }
 
 int store_usage(struct store *s, const char *name, struct store_usage *u)
@@ -353,8 +288,6 @@ int store_usage(struct store *s, const char *name, struct store_usage *u)
 	memset(u, 0, sizeof(*u));
 	if (store_check_name(name) < 0)
 		return -1;
-	if (geteuid() != 0 && !strcmp(s->ops->kind, "lvm"))
-		return usage_unprivileged(s, name, u);
 	return s->ops->usage(s, name, u);
 }
 
@@ -418,7 +351,7 @@ int store_check_watermark(struct store *s, int watermark)
 	if (watermark >= 100)
 		return 0;
 	/* the pool's status needs root: fvm helper checks it then */
-	if (geteuid() != 0 && !strcmp(s->ops->kind, "lvm"))
+	if (s->inner && (store_caps(s) & STORE_CAP_THIN_POOL))
 		return 0;
 	if (store_pool_status(s, &p) < 0)
 		return -1;
