@@ -517,15 +517,6 @@ int stream_codec_parse(const char *name, enum stream_codec *c)
 	return 0;
 }
 
-const char *stream_content_name(enum stream_content c)
-{
-	switch (c) {
-	case STREAM_QCOW2: return "qcow2 disk";
-	case STREAM_PACKAGE: return "fvm package";
-	default: return "raw disk";
-	}
-}
-
 /* ---- decoders --------------------------------------------------------- */
 
 static int dec_init(struct stream *s)
@@ -821,17 +812,6 @@ int64_t stream_decoded_size(const struct stream *s)
 const char *stream_local_path(const struct stream *s)
 {
 	return s->codec == STREAM_PLAIN ? s->path : NULL;
-}
-
-const unsigned char *stream_peek(const struct stream *s, size_t *len)
-{
-	*len = s->peek_len;
-	return s->peek;
-}
-
-uint64_t stream_source_bytes(const struct stream *s)
-{
-	return s->src_bytes;
 }
 
 ssize_t stream_read(struct stream *s, void *buf, size_t len)
