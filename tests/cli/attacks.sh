@@ -1,0 +1,126 @@
+#!/bin/bash
+# tests/cli/attacks.sh: bad input and a group member's attacks on fvm helper, import, locks and standard descriptors; each refused with one line and nothing on the host changed.
+#
+# Runs as root against libvirt's test:///default with a dir store in
+# $T_TMP. Makes a group with one member and one user outside it (removed
+# at the end). The helper is run the way sudo runs it: as root, with
+# SUDO_USER, SUDO_UID, SUDO_GID and SUDO_COMMAND naming the member (the
+# helper reads nothing else of sudo's); real sudo is tests/e2e/attacks.sh.
+set -u
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+for c in setpriv useradd groupadd qemu-img gzip; do
+	if ! command -v $c >/dev/null 2>&1; then
+		t_skip "cli/attacks" "$c is not installed (scripts/install-deps)"
+		exit 0
+	fi
+done
+if [ "$(id -u)" -ne 0 ]; then
+	t_skip "cli/attacks" "needs root to make test users"
+	exit 0
+fi
+FVM=$(readlink -f "$BUILD/bin/fvm")
+if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$FVM"; then
+	t_skip "cli/attacks" "$FVM is not reachable by other users"
+	exit 0
+fi
+
+P=fvmtat-
+GRP=fvmtat
+UM=fvmtat-m # member
+UX=fvmtat-x # not a member
+remove_accounts() {
+	userdel -r $UM >/dev/null 2>&1
+	userdel -r $UX >/dev/null 2>&1
+	groupdel $GRP >/dev/null 2>&1
+}
+remove_accounts
+t_on_exit remove_accounts
+groupadd $GRP
+useradd -m -s /bin/sh -G $GRP $UM
+useradd -m -s /bin/sh $UX
+
+# members reach the store and the config; root made all of it
+chmod 0755 "$T_TMP"
+S=$T_TMP/store
+LOCKS=$T_TMP/locks
+mkdir -p "$S/images" "$S/vms" "$T_TMP/etc"
+mkdir -m 1777 "$LOCKS"
+CONF=$T_TMP/fast-vm.conf
+cat >"$CONF" <<CONF
+VM_PREFIX=$P
+SUBNET_NUMBER=137
+FVM_STORAGE=dir
+FVM_STORE_DIR=$S
+FVM_URI=test:///default
+FASTVM_GROUP=$GRP
+FASTVM_OWNER_ONLY_DELETE=yes
+FVM_POOL_WATERMARK=100
+CONF
+chmod 0644 "$CONF"
+export FVM_CONFIG=$CONF FVM_SYSTEM_DIR=$T_TMP/etc FVM_USER_DIR=$T_TMP/user \
+	FVM_LOCK_DIR=$LOCKS
+
+# a root-only file the attacks aim at, and how it looks
+VICTIM=$T_TMP/victim
+printf 'root-only secret, 30 bytes...\n' >"$VICTIM"
+chmod 0600 "$VICTIM"
+looks() { stat -c '%s %a %U %G %h' "$@" && cat "$@" | md5sum; }
+VICTIM_WAS=$(looks "$VICTIM")
+untouched() { t_eq "$1: the root-only file is untouched" "$VICTIM_WAS" "$(looks "$VICTIM")"; }
+
+# as USER CMD...: CMD as USER, with the member's environment
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --init-groups \
+		env -i HOME="/home/$u" USER="$u" LOGNAME="$u" LC_ALL=C \
+		PATH="$BUILD/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		FVM_CONFIG="$CONF" FVM_SYSTEM_DIR="$T_TMP/etc" \
+		FVM_LOCK_DIR="$LOCKS" "$@"
+}
+# helper USER REQUEST [VAR=VALUE...]: the request as sudo hands it to the
+# helper for USER (the VARs change what sudo would have set); the exit
+# status in $H_RC, stderr in $H_ERR
+helper() {
+	local u=$1 req=$2
+	shift 2
+	printf '%b' "$req" | env SUDO_USER="$u" SUDO_UID="$(id -u "$u")" \
+		SUDO_GID="$(id -g "$u")" SUDO_COMMAND="$FVM helper --config $CONF" \
+		env "$@" "$FVM" helper --config "$CONF" >"$T_TMP/out" 2>"$T_TMP/err"
+	H_RC=$?
+	H_ERR=$(cat "$T_TMP/err")
+}
+# refused NAME CODE ERE: the last helper call exited CODE with one line
+# matching ERE
+refused() {
+	t_eq "$1: exit $2" "$2" "$H_RC"
+	t_lines "$1: one line" 1 "$H_ERR"
+	t_match "$1: says why" "^fvm-helper: error: .*$3" "$H_ERR"
+}
+
+D=$T_TMP/disk.raw
+truncate -s 4M "$D"
+head -c 65536 /dev/urandom | dd of="$D" conv=notrunc status=none
+t_run "root imports image img" 0 fvm import -q img "$D"
+IMGF=$S/images/${P}img.raw
+OV=$S/vms/${P}img-42.qcow2
+clone42() {
+	rm -f "$OV"
+	helper $UM "op=clone\nimage=${P}img\nvm=${P}img-42\n"
+	[ "$H_RC" -eq 0 ] || t_fail "helper clones VM 42 for the member" "exit $H_RC: $H_ERR"
+}
+
+# --- closed standard descriptors never become fvm's files
+fvm export img - >/dev/null
+fvm export nosuch - >/dev/null 2>&1
+locks() { (cd "$LOCKS" && find . -type f -exec md5sum {} + | sort); }
+before=$(locks)
+t_run "export to a closed stdout fails" 1 sh -c 'exec fvm export img - >&-'
+t_match "closed stdout: says so" "^fvm-export: error: .*([Ww]rite error|standard output|Bad file descriptor)" "$T_ERR"
+t_run "an error with stderr closed" 3 sh -c 'exec fvm export nosuch - 2>&- >/dev/null'
+t_run "stdin closed" 0 sh -c 'exec fvm images <&-'
+t_eq "no lock file changed" "$before" "$(locks)"
+
+exit 0
