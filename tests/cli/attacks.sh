@@ -123,4 +123,9 @@ t_run "an error with stderr closed" 3 sh -c 'exec fvm export nosuch - 2>&- >/dev
 t_run "stdin closed" 0 sh -c 'exec fvm images <&-'
 t_eq "no lock file changed" "$before" "$(locks)"
 
+# --- help on a full disk
+t_run "help to /dev/full fails" 1 sh -c 'exec fvm list --help >/dev/full'
+t_match "help to /dev/full: says so" "^fvm-list: error: .*standard output" "$T_ERR"
+t_run "fvm --help to /dev/full fails" 1 sh -c 'exec fvm --help >/dev/full'
+
 exit 0
