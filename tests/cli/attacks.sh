@@ -128,4 +128,19 @@ t_run "help to /dev/full fails" 1 sh -c 'exec fvm list --help >/dev/full'
 t_match "help to /dev/full: says so" "^fvm-list: error: .*standard output" "$T_ERR"
 t_run "fvm --help to /dev/full fails" 1 sh -c 'exec fvm --help >/dev/full'
 
+# --- locks: a directory the user cannot write, a planted hard link
+mkdir -m 0755 "$T_TMP/rolocks"
+t_run "member: lock directory not writable" 1 as $UM env \
+	FVM_LOCK_DIR="$T_TMP/rolocks" fvm export img -
+t_nomatch "lock directory: not 'No such file'" "No such file" "$T_ERR"
+t_match "lock directory: the real cause" "$T_TMP/rolocks.*(not writable|Permission denied)" "$T_ERR"
+V2=$T_TMP/victim2
+printf 'another root-only file\n' >"$V2"
+chmod 0600 "$V2"
+rm -f "$LOCKS/image-img.lock"
+ln "$V2" "$LOCKS/image-img.lock"
+t_run "a lock file hard-linked elsewhere is refused" 1 sh -c 'fvm export img - >/dev/null'
+t_match "hard link: says so" "^fvm-export: error: .*image-img.lock.*link" "$T_ERR"
+t_eq "hard link: the other file keeps its mode" "600" "$(stat -c %a "$V2")"
+rm -f "$LOCKS/image-img.lock"
 exit 0
