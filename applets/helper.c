@@ -65,21 +65,34 @@ const struct applet_info helper_info = {
 	.opts = helper_opts,
 };
 
-/* Who asked: sudo's SUDO_USER when its uid matches SUDO_UID, else the
- * real user (root running the helper itself). */
-static void who_asks(char *name, size_t len, uid_t *uid, gid_t *gid)
+/*
+ * Who asked. Under sudo (any of SUDO_UID, SUDO_USER, SUDO_COMMAND set):
+ * the user SUDO_USER names, who must exist and have the uid SUDO_UID;
+ * anything else is refused, never taken for root. Without sudo: the real
+ * user (root running the helper itself).
+ */
+static int who_asks(bool under_sudo, char *name, size_t len, uid_t *uid,
+		    gid_t *gid)
 {
 	const char *su = getenv("SUDO_USER"), *suid = getenv("SUDO_UID");
 	struct passwd *pw = NULL;
 	long id;
 
-	if (su && suid && parse_int(suid, 0, INT_MAX, &id)) {
-		pw = getpwnam(su);
-		if (pw && pw->pw_uid != (uid_t)id)
-			pw = NULL;
-	}
-	if (!pw)
+	if (under_sudo) {
+		if (su && suid && parse_int(suid, 0, INT_MAX, &id)) {
+			pw = getpwnam(su);
+			if (pw && pw->pw_uid != (uid_t)id)
+				pw = NULL;
+		}
+		/* the values are the caller's: not repeated here */
+		if (!pw)
+			return err_set(HELPER_EXIT_REFUSED,
+				       "run through sudo, but SUDO_USER and "
+				       "SUDO_UID do not name one user: cannot "
+				       "tell who asks");
+	} else {
 		pw = getpwuid(getuid());
+	}
 	if (pw) {
 		snprintf(name, len, "%s", pw->pw_name);
 		*uid = pw->pw_uid;
@@ -89,6 +102,7 @@ static void who_asks(char *name, size_t len, uid_t *uid, gid_t *gid)
 		*uid = getuid();
 		*gid = getgid();
 	}
+	return 0;
 }
 
 /*
@@ -461,8 +475,8 @@ int helper_main(int argc, char **argv)
 	char user[256], buf[HELPER_REQ_MAX + 1];
 	char *path, *what;
 	bool under_sudo;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 	ssize_t len;
 	int ch, rc;
 
@@ -488,10 +502,14 @@ int helper_main(int argc, char **argv)
 		die(HELPER_EXIT_NOT_ROOT,
 		    "fvm helper works as root only: fvm runs it through "
 		    "'sudo -n' for users who are not root");
-	who_asks(user, sizeof(user), &uid, &gid);
+	under_sudo = getenv("SUDO_UID") || getenv("SUDO_USER") ||
+		     getenv("SUDO_COMMAND");
+	if (who_asks(under_sudo, user, sizeof(user), &uid, &gid) < 0) {
+		openlog("fvm-helper", LOG_PID, LOG_AUTHPRIV);
+		return finish("?", "request", err_code());
+	}
 	/* the config is root's choice: the sudoers rule's --config, or
 	 * FVM_CONFIG when root runs the helper itself */
-	under_sudo = getenv("SUDO_UID") != NULL;
 	env = getenv("FVM_CONFIG");
 	if (config)
 		path = xstrdup(config);
@@ -506,13 +524,17 @@ int helper_main(int argc, char **argv)
 	setenv("LC_ALL", "C", 1);
 	umask(022);
 	if (config || access(path, F_OK) == 0) {
-		if (trusted_path("config", path, false) < 0)
+		if (trusted_path("config", path, false) < 0) {
+			free(path);
 			die_err();
+		}
 		setenv("FVM_CONFIG", path, 1);
 	}
 	free(path);
-	if (conf_load(&conf) < 0)
+	if (conf_load(&conf) < 0) {
+		conf_release(&conf);
 		die_err();
+	}
 	openlog("fvm-helper", LOG_PID, LOG_AUTHPRIV);
 
 	x.c = &conf;
@@ -525,10 +547,13 @@ int helper_main(int argc, char **argv)
 	len = read_request(buf, sizeof(buf));
 	if (len < 0) {
 		err_sys(FVM_EXIT_FAIL, "cannot read the request");
-		return finish(user, "request", FVM_EXIT_FAIL);
+		rc = finish(user, "request", FVM_EXIT_FAIL);
+		goto out;
 	}
-	if (helper_parse(buf, (size_t)len, &x.pol, &req) < 0)
-		return finish(user, "request", HELPER_EXIT_INVALID);
+	if (helper_parse(buf, (size_t)len, &x.pol, &req) < 0) {
+		rc = finish(user, "request", HELPER_EXIT_INVALID);
+		goto out;
+	}
 	x.r = &req;
 	what = describe(&req);
 	rc = 0;
@@ -544,6 +569,7 @@ int helper_main(int argc, char **argv)
 		rc = do_request(&x);
 	rc = finish(user, what, rc < 0 ? err_code() : 0);
 	free(what);
+out:
 	if (x.s)
 		store_close(x.s);
 	if (x.v)

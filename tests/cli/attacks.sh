@@ -112,6 +112,20 @@ clone42() {
 	[ "$H_RC" -eq 0 ] || t_fail "helper clones VM 42 for the member" "exit $H_RC: $H_ERR"
 }
 
+# --- who asks: fail closed when sudo's variables do not name one user
+helper $UX "op=check\n" SUDO_UID=0
+refused "SUDO_UID of another user" 5 "SUDO_USER"
+helper $UX "op=check\n" SUDO_USER=fvmtat-nosuch
+refused "SUDO_USER that does not exist" 5 "SUDO_USER"
+helper $UX "op=check\n" -u SUDO_USER -u SUDO_UID
+refused "SUDO_COMMAND alone" 5 "SUDO_USER"
+helper $UX "op=check\n"
+refused "a user outside the group" 5 "not in FASTVM_GROUP"
+helper $UM "op=frobnicate\n"
+refused "invalid request" 6 "unknown op"
+t_run "helper as a user: not root (7)" 7 as $UM "$FVM" helper
+t_lines "not root: one line" 1 "$T_ERR"
+
 # --- closed standard descriptors never become fvm's files
 fvm export img - >/dev/null
 fvm export nosuch - >/dev/null 2>&1
