@@ -110,7 +110,8 @@ static int who_asks(bool under_sudo, char *name, size_t len, uid_t *uid,
  * directory) itself root's and writable by root only; every directory
  * above root's and not writable by others, unless sticky (/tmp).
  */
-static int trusted_path(const char *what, const char *path, bool dir)
+static int trusted_path(const char *what, const char *path, bool dir,
+			char *resolved)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -126,6 +127,8 @@ static int trusted_path(const char *what, const char *path, bool dir)
 		return err_set(HELPER_EXIT_REFUSED,
 			       "%s %s may be changed by others than root", what,
 			       real);
+	if (resolved)
+		memcpy(resolved, real, sizeof(real));
 	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
 		if (slash == real)
 			slash[1] = '\0';
@@ -143,6 +146,84 @@ static int trusted_path(const char *what, const char *path, bool dir)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * Every step of path as written, not resolved, root's: directories not
+ * writable by others (unless sticky), symlinks root's. Else a user could
+ * point a symlink of theirs on the way at another file after the check.
+ */
+static int trusted_prefixes(const char *what, const char *path)
+{
+	char *p = xstrdup(path), *slash = p;
+	struct stat st;
+	int rc = 0;
+
+	while (rc == 0 && (slash = strchr(slash + 1, '/'))) {
+		*slash = '\0';
+		if (lstat(p, &st) < 0)
+			rc = err_sys(FVM_EXIT_USAGE, "%s %s: %s", what, path, p);
+		else if (st.st_uid != 0 ||
+			 (S_ISDIR(st.st_mode) && (st.st_mode & 022) &&
+			  !(st.st_mode & S_ISVTX)))
+			rc = err_set(HELPER_EXIT_REFUSED,
+				     "%s %s: %s may be changed by others than "
+				     "root",
+				     what, path, p);
+		*slash = '/';
+	}
+	free(p);
+	return rc;
+}
+
+#define HELPER_CONF_MAX (1 << 20)
+
+/*
+ * Load the configuration from path, resolved once and opened once: the
+ * file read is the file checked (fstat on the descriptor it is read
+ * from), whatever happens to the path meanwhile.
+ */
+static int load_config(const char *path, struct fvm_conf *c)
+{
+	struct sbuf text = SBUF_INIT;
+	char real[PATH_MAX], chunk[8192];
+	struct stat st;
+	ssize_t n = 0;
+	int fd, rc;
+
+	conf_defaults(c);
+	if (path[0] != '/')
+		return err_set(FVM_EXIT_USAGE,
+			       "config %s is not an absolute path", path);
+	if (trusted_prefixes("config", path) < 0 ||
+	    trusted_path("config", path, false, real) < 0)
+		return -1;
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(FVM_EXIT_USAGE, "cannot read config %s", real);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		return err_set(HELPER_EXIT_REFUSED,
+			       "config %s may be changed by others than root",
+			       real);
+	}
+	while (text.len <= HELPER_CONF_MAX &&
+	       (n = read(fd, chunk, sizeof(chunk))) > 0)
+		sbuf_add(&text, chunk, (size_t)n);
+	if (text.len > HELPER_CONF_MAX)
+		rc = err_set(FVM_EXIT_USAGE, "config %s is larger than 1 MiB",
+			     real);
+	else if (n < 0)
+		rc = err_sys(FVM_EXIT_USAGE, "cannot read config %s", real);
+	else
+		rc = conf_parse(c, real, text.s ? text.s : "", text.len);
+	close(fd);
+	sbuf_release(&text);
+	free(c->path);
+	c->path = xstrdup(real);
+	c->file_found = rc == 0;
+	return rc;
 }
 
 static bool in_group(const char *user, gid_t base, gid_t want)
@@ -192,7 +273,7 @@ static int dir_store_safe(const struct fvm_conf *c, const char *const *names)
 	static const char *const suffixes[] = { ".raw", ".qcow2" };
 	int rc = 0;
 
-	if (trusted_path("store", c->store_dir, true) < 0)
+	if (trusted_path("store", c->store_dir, true, NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *path = xasprintf("%s/%s", c->store_dir, subs[i]);
@@ -523,15 +604,12 @@ int helper_main(int argc, char **argv)
 	setenv("PATH", PROC_DEFAULT_PATH, 1);
 	setenv("LC_ALL", "C", 1);
 	umask(022);
-	if (config || access(path, F_OK) == 0) {
-		if (trusted_path("config", path, false) < 0) {
-			free(path);
-			die_err();
-		}
-		setenv("FVM_CONFIG", path, 1);
-	}
+	if (config || access(path, F_OK) == 0)
+		rc = load_config(path, &conf);
+	else
+		rc = conf_load(&conf);
 	free(path);
-	if (conf_load(&conf) < 0) {
+	if (rc < 0) {
 		conf_release(&conf);
 		die_err();
 	}

@@ -126,6 +126,16 @@ refused "invalid request" 6 "unknown op"
 t_run "helper as a user: not root (7)" 7 as $UM "$FVM" helper
 t_lines "not root: one line" 1 "$T_ERR"
 
+# --- --config through a symlink in a directory a user can change
+mkdir "$T_TMP/ucfg"
+chown $UM "$T_TMP/ucfg"
+ln -s "$CONF" "$T_TMP/ucfg/fast-vm.conf"
+printf 'op=check\n' | env SUDO_USER=$UM SUDO_UID="$(id -u $UM)" \
+	SUDO_COMMAND=x "$FVM" helper --config "$T_TMP/ucfg/fast-vm.conf" \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+H_RC=$? H_ERR=$(cat "$T_TMP/err")
+refused "--config through a user's directory" 5 "others than root"
+
 # --- closed standard descriptors never become fvm's files
 fvm export img - >/dev/null
 fvm export nosuch - >/dev/null 2>&1
