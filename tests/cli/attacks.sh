@@ -136,6 +136,15 @@ printf 'op=check\n' | env SUDO_USER=$UM SUDO_UID="$(id -u $UM)" \
 H_RC=$? H_ERR=$(cat "$T_TMP/err")
 refused "--config through a user's directory" 5 "others than root"
 
+# --- image names: a name import takes has VMs the helper makes
+t_run "root imports image .x" 0 fvm import -q .x "$D"
+helper $UM "op=clone\nimage=$P.x\nvm=$P.x-43\n"
+t_eq "helper clones a VM of image .x" "0 " "$H_RC $H_ERR"
+helper $UM "op=remove\nvm=$P.x-43\n"
+t_eq "helper removes it" "0 " "$H_RC $H_ERR"
+helper $UM "op=clone\nimage=$P..x\nvm=$P..x-43\n"
+refused "an image part with '..'" 6 "\.\."
+
 # --- closed standard descriptors never become fvm's files
 fvm export img - >/dev/null
 fvm export nosuch - >/dev/null 2>&1
