@@ -122,13 +122,19 @@ static int dir_conflict(const char *name)
 	return err_set(FVM_EXIT_CONFLICT, "disk %s exists already", name);
 }
 
-/* Create a disk file exclusively, 0660 and in FASTVM_GROUP when we may. */
+/*
+ * Create a disk file exclusively; nobody but its maker may write it. An
+ * image is 0644: everyone reads it (qemu, exports), members never change
+ * it. A VM disk is 0640, in FASTVM_GROUP when that can be set: members
+ * read their VMs' disks, but a qcow2 header they could write may name
+ * any file on the host (a backing or data file) for root to open.
+ */
 static int dir_create_file(struct store *s, enum dir_disk k, const char *name)
 {
 	char *f = dir_file(k, name);
 	int fd =
 	    openat(dir_fd(s, k), f,
-		   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
+		   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -142,9 +148,10 @@ static int dir_create_file(struct store *s, enum dir_disk k, const char *name)
 	free(f);
 	/* group ownership is a convenience for the team; not being allowed
 	 * to set it is no reason to fail */
-	if (s->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, s->gid) < 0)
+	if (k != DIR_IMAGE && s->gid != (gid_t)-1 &&
+	    fchown(fd, (uid_t)-1, s->gid) < 0)
 		errno = 0;
-	if (fchmod(fd, 0660) < 0)
+	if (fchmod(fd, k == DIR_IMAGE ? 0644 : 0640) < 0)
 		errno = 0;
 	return fd;
 }

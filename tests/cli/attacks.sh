@@ -112,6 +112,16 @@ clone42() {
 	[ "$H_RC" -eq 0 ] || t_fail "helper clones VM 42 for the member" "exit $H_RC: $H_ERR"
 }
 
+# --- images are root's: members read them, cannot change them
+t_eq "the image is root's, read-only to others" "root 644" \
+	"$(stat -c '%U %a' "$IMGF")"
+t_run "member cannot write the image" 1 as $UM dd if=/dev/null of="$IMGF" conv=notrunc status=none
+
+# --- the helper never acts on a file a member can shape
+clone42
+t_eq "the VM disk is root's, group may read only" "root $GRP 640" \
+	"$(stat -c '%U %G %a' "$OV")"
+t_run "member cannot write the VM disk" 1 as $UM dd if=/dev/null of="$OV" conv=notrunc status=none
 # --- who asks: fail closed when sudo's variables do not name one user
 helper $UX "op=check\n" SUDO_UID=0
 refused "SUDO_UID of another user" 5 "SUDO_USER"
