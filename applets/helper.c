@@ -428,6 +428,20 @@ static int disk_in_store(struct helper_ctx *x, const char *what,
 	return err_set(FVM_EXIT_NOTFOUND, "%s %s not found", what, name);
 }
 
+/* A VM disk the helper would hand to qemu-img as root must be one no
+ * member can shape (store_vm_check): anything else is refused. */
+static int vm_disk_sound(struct helper_ctx *x)
+{
+	char msg[1024];
+
+	if (store_vm_check(x->s, x->r->vm) == 0)
+		return 0;
+	if (err_code() != FVM_EXIT_FAIL)
+		return -1;
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	return err_set(HELPER_EXIT_REFUSED, "%s", msg);
+}
+
 static int do_request(struct helper_ctx *x)
 {
 	const struct helper_req *r = x->r;
@@ -480,7 +494,8 @@ static int do_request(struct helper_ctx *x)
 		return store_vm_remove(x->s, r->vm);
 	case HELPER_OP_RESIZE:
 		if (check_domains(x, true, NULL, NULL) < 0 ||
-		    disk_in_store(x, "VM disk", r->vm) < 0)
+		    disk_in_store(x, "VM disk", r->vm) < 0 ||
+		    vm_disk_sound(x) < 0)
 			return -1;
 		return store_resize(x->s, r->vm, r->size, r->shrink);
 	case HELPER_OP_RELEASE_LEASE:

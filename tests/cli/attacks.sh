@@ -122,6 +122,61 @@ clone42
 t_eq "the VM disk is root's, group may read only" "root $GRP 640" \
 	"$(stat -c '%U %G %a' "$OV")"
 t_run "member cannot write the VM disk" 1 as $UM dd if=/dev/null of="$OV" conv=notrunc status=none
+# --- the helper never acts on a file a member can shape: the overlay itself
+[ -e "$OV" ] || clone42
+OV_GOOD=$T_TMP/ov-good
+cp "$OV" "$OV_GOOD"
+# what a member could make: an overlay whose data lives in another file,
+# named after the fact (qemu-img amend does not open it)
+t_run "member crafts a qcow2 with an external data file" 0 as $UM sh -c \
+	"cd && qemu-img create -q -f qcow2 -o data_file=\$HOME/d.raw ext.qcow2 4M &&
+	 qemu-img amend -q -f qcow2 -o data_file='$VICTIM' ext.qcow2"
+cat "/home/$UM/ext.qcow2" >"$OV"
+helper $UM "op=resize\nvm=${P}img-42\nsize=1048576\nshrink=yes\n"
+refused "resize of an overlay with an external data file" 5 "data file"
+untouched "data file"
+# a backing file that is not the image
+cp "$OV_GOOD" "$OV"
+qemu-img rebase -q -u -f qcow2 -b "$VICTIM" -F raw "$OV"
+helper $UM "op=resize\nvm=${P}img-42\nsize=1048576\nshrink=yes\n"
+refused "resize of an overlay backed by another file" 5 "backing file"
+cp "$OV_GOOD" "$OV"
+qemu-img rebase -q -u -f qcow2 -b "$IMGF" -F qcow2 "$OV"
+helper $UM "op=resize\nvm=${P}img-42\nsize=1048576\nshrink=yes\n"
+refused "resize of an overlay whose backing format is not raw" 5 "backing"
+# a disk the group could write (as fvm made them before) is not touched
+cp "$OV_GOOD" "$OV"
+chgrp $GRP "$OV"
+chmod 0660 "$OV"
+helper $UM "op=resize\nvm=${P}img-42\nsize=1048576\nshrink=yes\n"
+refused "resize of a group-writable overlay" 5 "others than root"
+untouched "resize attacks"
+cp "$OV_GOOD" "$OV"
+chmod 0640 "$OV"
+helper $UM "op=resize\nvm=${P}img-42\nsize=8388608\n"
+t_eq "a sound overlay still grows" "0 " "$H_RC $H_ERR"
+
+# --- the qcow2 header reader on a short, unknown-version header
+if command -v valgrind >/dev/null 2>&1; then
+	OV44=$S/vms/${P}img-44.qcow2
+	{
+		printf 'QFI\373\0\0\0\004' # magic, version 4
+		head -c 12 /dev/zero
+		printf '\0\0\0\020'  # cluster bits 16
+		printf '\0\0\0\0\0\020\0\0' # size 1 MiB
+		printf '\0\0\0\0\0\0\0\001' # crypt 0, L1 size 1
+		head -c 32 /dev/zero
+	} >"$OV44"
+	t_run "store reads a short version-4 qcow2 header under valgrind" 1 \
+		valgrind -q --error-exitcode=99 "$BUILD/tests/tools/store-tool" \
+		resize ${P}img-44 2M
+	t_match "its error names the version" "version 4" "$T_ERR"
+	t_nomatch "valgrind: no uninitialised read" "uninitialised" "$T_ERR"
+	rm -f "$OV44"
+else
+	t_skip "qcow2 header under valgrind" "valgrind is not installed"
+fi
+
 # --- who asks: fail closed when sudo's variables do not name one user
 helper $UX "op=check\n" SUDO_UID=0
 refused "SUDO_UID of another user" 5 "SUDO_USER"
