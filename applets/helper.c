@@ -442,6 +442,33 @@ static int vm_disk_sound(struct helper_ctx *x)
 	return err_set(HELPER_EXIT_REFUSED, "%s", msg);
 }
 
+/*
+ * A disk grows by no more than the store has free (the thin pool's free
+ * data space, the store filesystem's free space): the helper makes no
+ * disk that could never be filled, and a member cannot have qemu-img
+ * rewrite a 64 TiB disk's tables back and forth.
+ */
+static int growth_fits(struct helper_ctx *x)
+{
+	struct store_usage u;
+	struct store_pool p;
+	uint64_t room;
+
+	if (store_usage(x->s, x->r->vm, &u) < 0 ||
+	    store_pool_status(x->s, &p) < 0)
+		return -1;
+	if (!u.exists || x->r->size <= u.size)
+		return 0;
+	room = p.size > p.used ? p.size - p.used : 0;
+	if (x->r->size - u.size <= room)
+		return 0;
+	return err_set(HELPER_EXIT_REFUSED,
+		       "growing %s by %llu bytes is more than the %llu bytes "
+		       "free in the store",
+		       x->r->vm, (unsigned long long)(x->r->size - u.size),
+		       (unsigned long long)room);
+}
+
 static int do_request(struct helper_ctx *x)
 {
 	const struct helper_req *r = x->r;
@@ -495,7 +522,7 @@ static int do_request(struct helper_ctx *x)
 	case HELPER_OP_RESIZE:
 		if (check_domains(x, true, NULL, NULL) < 0 ||
 		    disk_in_store(x, "VM disk", r->vm) < 0 ||
-		    vm_disk_sound(x) < 0)
+		    vm_disk_sound(x) < 0 || growth_fits(x) < 0)
 			return -1;
 		return store_resize(x->s, r->vm, r->size, r->shrink);
 	case HELPER_OP_RELEASE_LEASE:

@@ -156,6 +156,13 @@ chmod 0640 "$OV"
 helper $UM "op=resize\nvm=${P}img-42\nsize=8388608\n"
 t_eq "a sound overlay still grows" "0 " "$H_RC $H_ERR"
 
+# --- growth is bounded by the store's free space (no 64 TiB ping-pong)
+[ -e "$OV" ] || clone42
+before=$(looks "$OV")
+helper $UM "op=resize\nvm=${P}img-42\nsize=70368744177664\n"
+refused "resize to 64 TiB" 5 "free"
+t_eq "the overlay is unchanged" "$before" "$(looks "$OV")"
+
 # --- the qcow2 header reader on a short, unknown-version header
 if command -v valgrind >/dev/null 2>&1; then
 	OV44=$S/vms/${P}img-44.qcow2
