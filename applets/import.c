@@ -254,23 +254,43 @@ static int undo_unlink_free(void *arg)
 	return undo_unlink(arg);
 }
 
-/* qcow2: qemu-img turns it into the raw image (reading only a local file:
- * a compressed or remote one is first decoded into a file in the store
- * dir). The checksum is of the raw result. */
+/* A local source only its owner (the importer) can change: nobody can
+ * rewrite the header fvm checked before qemu-img reads it. */
+static bool source_is_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
+/*
+ * qcow2: qemu-img turns it into the raw image. It reads the very file
+ * whose header fvm checked (no backing file, no external data file),
+ * handed over as /dev/fd/3 with the driver pinned and no backing file,
+ * never by name: qemu-img would read a name such as json:{...} or nbd:
+ * its own way, and a path may name another file by then. A compressed or
+ * remote source, or a file someone else could rewrite meanwhile, is first
+ * decoded into a file of fvm's own in the store dir. The checksum is of
+ * the raw result.
+ */
 static int import_qcow2(struct import *im, struct stream *st, int fd)
 {
-	const char *src = stream_local_path(st);
+	static char json[] = "json:{\"driver\":\"qcow2\",\"backing\":null,"
+			     "\"file\":{\"driver\":\"file\","
+			     "\"filename\":\"/dev/fd/3\"}}";
+	int src_fd = stream_local_fd(st), tfd = -1;
 	char *path = store_disk_path(im->s, im->tmp), *tmpf = NULL;
 	char *err = NULL;
+	struct proc_opts po = { 0 };
 	struct pack_scan sc;
 	struct store_usage u;
 	int rc = -1;
 
 	if (!path)
 		return -1;
-	if (!src) {
+	if (!source_is_ours(src_fd)) {
 		struct sparse_writer w;
-		int tfd;
 
 		if (mkdir(im->c->store_dir, 0755) < 0 && errno != EEXIST) {
 			err_sys(FVM_EXIT_FAIL, "%s", im->c->store_dir);
@@ -290,18 +310,19 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 		/* the file's length must cover trailing zeros too */
 		if (rc == 0 && ftruncate(tfd, (off_t)w.off) < 0)
 			rc = err_sys(FVM_EXIT_FAIL, "%s", tmpf);
-		close(tfd);
 		if (rc < 0)
 			goto out;
 		rc = -1;
-		src = tmpf;
+		src_fd = tfd;
 	}
 	{
 		char *argv[] = { "qemu-img", "convert", "-q", "-n",
-				 "--target-is-zero", "-f", "qcow2", "-O", "raw",
-				 (char *)src, path, NULL };
-		int st_rc = proc_run(argv, NULL, &err);
+				 "--target-is-zero", "-O", "raw", json, path,
+				 NULL };
+		int st_rc;
 
+		po.fd3 = src_fd;
+		st_rc = proc_run_opts(argv, &po, NULL, &err);
 		/* the decoded copy is not needed any more, whatever came */
 		if (tmpf)
 			unlink(tmpf);
@@ -324,6 +345,8 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 	pack_scan_release(&sc);
 	rc = 0;
 out:
+	if (tfd >= 0)
+		close(tfd);
 	free(err);
 	free(path);
 	return rc;

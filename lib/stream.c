@@ -837,6 +837,11 @@ const char *stream_local_path(const struct stream *s)
 	return s->codec == STREAM_PLAIN ? s->path : NULL;
 }
 
+int stream_local_fd(const struct stream *s)
+{
+	return stream_local_path(s) ? s->fd : -1;
+}
+
 const unsigned char *stream_peek(const struct stream *s, size_t *len)
 {
 	*len = s->peek_len;

@@ -47,6 +47,10 @@ const char *stream_content_name(enum stream_content c); /* "raw disk" */
 int64_t stream_decoded_size(const struct stream *s);
 /* The path of a plain (uncompressed) regular file source, else NULL. */
 const char *stream_local_path(const struct stream *s);
+/* That file's descriptor, the one whose bytes were sniffed, else -1:
+ * hand this to other programs, not the path (which may name another
+ * file by now, or mean something else to them). */
+int stream_local_fd(const struct stream *s);
 /* The first decoded bytes (at least 512 unless the data is shorter). */
 const unsigned char *stream_peek(const struct stream *s, size_t *len);
 /*

@@ -217,6 +217,24 @@ t_eq "helper removes it" "0 " "$H_RC $H_ERR"
 helper $UM "op=clone\nimage=$P..x\nvm=$P..x-43\n"
 refused "an image part with '..'" 6 "\.\."
 
+# --- import: qemu-img reads only the file that was checked
+Q=$T_TMP/q
+mkdir "$Q"
+qemu-img create -q -f qcow2 -b "$VICTIM" -F raw "$Q/evil.qcow2" 1M
+qemu-img create -q -f qcow2 "$Q/plain.qcow2" 1M
+JSON='json:{"file":{"driver":"file","filename":"evil.qcow2"}}'
+cp "$Q/plain.qcow2" "$Q/$JSON"
+t_run "import of a file named json:{...}" 0 sh -c "cd '$Q' && fvm import -q js '$JSON'"
+if grep -q secret "$S/images/${P}js.raw" 2>/dev/null; then
+	t_fail "the image holds the checked file's data only" "the backing file's bytes are in it"
+else
+	t_ok "the image holds the checked file's data only"
+fi
+t_eq "the image is readable by all, written by root" "644" \
+	"$(stat -c %a "$S/images/${P}js.raw" 2>&1)"
+t_run "import of a qcow2 with a backing file is refused" 1 fvm import -q ev "$Q/evil.qcow2"
+t_lines "backing file: one line" 1 "$T_ERR"
+
 # --- closed standard descriptors never become fvm's files
 fvm export img - >/dev/null
 fvm export nosuch - >/dev/null 2>&1
