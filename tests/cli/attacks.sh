@@ -235,6 +235,26 @@ t_eq "the image is readable by all, written by root" "644" \
 t_run "import of a qcow2 with a backing file is refused" 1 fvm import -q ev "$Q/evil.qcow2"
 t_lines "backing file: one line" 1 "$T_ERR"
 
+# --- a FIFO without a writer: TERM ends the import and rolls it back
+mkfifo "$T_TMP/fifo"
+fvm import -q ff "$T_TMP/fifo" >"$T_TMP/ff.out" 2>"$T_TMP/ff.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+for _ in $(seq 50); do
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 $pid 2>/dev/null; then
+	kill -KILL $pid
+	t_fail "import from a FIFO without a writer ends on TERM" "still running after 5 s"
+else
+	wait $pid
+	t_eq "FIFO: exit 1" 1 $?
+	t_match "FIFO: interrupted" "^fvm-import: error: .*interrupted" "$(cat "$T_TMP/ff.err")"
+fi
+t_eq "FIFO: nothing left" "" "$(find "$S" -name '*+import+*')"
+
 # --- closed standard descriptors never become fvm's files
 fvm export img - >/dev/null
 fvm export nosuch - >/dev/null 2>&1
