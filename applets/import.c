@@ -58,6 +58,9 @@ const struct applet_info import_info = {
 #define IMPORT_BUF (1024u * 1024)
 #define GIB ((uint64_t)1 << 30)
 #define MIB ((uint64_t)1 << 20)
+/* data of unknown size grows the image up to the largest disk fvm makes
+ * (fvm helper's 64 TiB); --size sets any other bound */
+#define IMPORT_GROW_MAX ((uint64_t)1 << 46)
 
 static const char *const conf_file_fmt[PACK_NFILES] = {
 	[PACK_XML] = "config-%s.xml",
@@ -113,8 +116,17 @@ static int read_file(const char *path, char **data, size_t *len)
 		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
 						 FVM_EXIT_FAIL,
 			       "%s", path);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		sbuf_add(&b, buf, (size_t)n);
+		if (b.len > PACK_FILE_MAX) {
+			close(fd);
+			sbuf_release(&b);
+			return err_set(FVM_EXIT_FAIL,
+				       "%s is larger than 1 MiB: no template "
+				       "or hack file is",
+				       path);
+		}
+	}
 	close(fd);
 	if (n < 0) {
 		sbuf_release(&b);
@@ -230,7 +242,10 @@ static int create_target(struct import *im, uint64_t size, int *fd,
 	return *fd < 0 ? -1 : 0;
 }
 
-static int copy_stream(struct stream *st, struct sparse_writer *w)
+/* Copy the decoded stream into w; more than cap bytes in all is an
+ * error, too_much saying why. */
+static int copy_stream(struct stream *st, struct sparse_writer *w,
+		       uint64_t cap, const char *too_much)
 {
 	unsigned char *buf = xmalloc(IMPORT_BUF);
 	int rc = 0;
@@ -238,6 +253,10 @@ static int copy_stream(struct stream *st, struct sparse_writer *w)
 	for (;;) {
 		ssize_t n = stream_read(st, buf, IMPORT_BUF);
 
+		if (n > 0 && (uint64_t)n > cap - w->off) {
+			rc = err_set(FVM_EXIT_FAIL, "%s", too_much);
+			break;
+		}
 		if (n < 0 || (n > 0 && sparse_write(w, buf, (size_t)n) < 0)) {
 			rc = -1;
 			break;
@@ -291,6 +310,8 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 		return -1;
 	if (!source_is_ours(src_fd)) {
 		struct sparse_writer w;
+		uint64_t vsize, cap;
+		char *too_much;
 
 		if (mkdir(im->c->store_dir, 0755) < 0 && errno != EEXIST) {
 			err_sys(FVM_EXIT_FAIL, "%s", im->c->store_dir);
@@ -304,8 +325,19 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 			goto out;
 		}
 		txn_push(&im->txn, tmpf, undo_unlink_free, tmpf, free);
+		/* a qcow2 file is its data plus tables: twice the disk's
+		 * size and 64 MiB is more than any real one holds */
+		vsize = (uint64_t)stream_decoded_size(st);
+		cap = vsize > (UINT64_MAX - 64 * MIB) / 2 ?
+			      UINT64_MAX :
+			      2 * vsize + 64 * MIB;
+		too_much = xasprintf("%s: the qcow2 data is larger than %llu "
+				     "bytes, twice its disk's size and 64 "
+				     "MiB: not a qcow2 disk fvm imports",
+				     im->name, (unsigned long long)cap);
 		sparse_init(&w, tfd, UINT64_MAX, tmpf);
-		rc = copy_stream(st, &w);
+		rc = copy_stream(st, &w, cap, too_much);
+		free(too_much);
 		sparse_release(&w);
 		/* the file's length must cover trailing zeros too */
 		if (rc == 0 && ftruncate(tfd, (off_t)w.off) < 0)
@@ -435,11 +467,11 @@ static int import_run(struct import *im)
 			goto out;
 		goto publish;
 	}
-	sparse_init(&w, fd, grow ? UINT64_MAX : limit, im->name);
+	sparse_init(&w, fd, grow ? IMPORT_GROW_MAX : limit, im->name);
 	if (pr) {
 		if (pack_read_rest(pr, &w, &pf) < 0)
 			goto out;
-	} else if (copy_stream(st, &w) < 0) {
+	} else if (copy_stream(st, &w, UINT64_MAX, NULL) < 0) {
 		goto out;
 	}
 	if (pr) {

@@ -235,6 +235,26 @@ t_eq "the image is readable by all, written by root" "644" \
 t_run "import of a qcow2 with a backing file is refused" 1 fvm import -q ev "$Q/evil.qcow2"
 t_lines "backing file: one line" 1 "$T_ERR"
 
+# --- import caps: template files, decoded qcow2
+head -c 2097152 /dev/zero | tr '\0' x >"$Q/big.xml"
+t_run "a 2 MiB XML template is refused" 1 fvm import -q big "$D" "$Q/big.xml"
+t_match "template: says the cap" "^fvm-import: error: .*larger than 1 MiB" "$T_ERR"
+t_eq "template: no image" "" "$(ls "$S/images" | grep "${P}big")"
+{
+	cat "$Q/plain.qcow2"
+	head -c 100M /dev/zero
+} | gzip -1 >"$Q/bomb.qcow2.gz"
+t_run "a qcow2 that decodes far beyond its size is refused" 1 fvm import -q bomb "$Q/bomb.qcow2.gz"
+t_match "bomb: says why" "^fvm-import: error: .*larger than" "$T_ERR"
+t_eq "bomb: nothing left" "" "$(find "$S" -name "*bomb*" -o -name '.fvm-import*')"
+
+echo "<domain/>" >"$Q/x.xml"
+head -c 2097152 /dev/zero >"$Q/big.sh"
+t_run "profile-import: a 2 MiB hack file is refused" 1 \
+	fvm profile-import bigp img "$Q/x.xml" "$Q/big.sh"
+t_match "profile-import: says the cap" "^fvm-profile-import: error: .*larger than 1 MiB" "$T_ERR"
+t_eq "profile-import: no profile" "" "$(ls "$T_TMP/etc" | grep bigp)"
+
 # --- a FIFO without a writer: TERM ends the import and rolls it back
 mkfifo "$T_TMP/fifo"
 fvm import -q ff "$T_TMP/fifo" >"$T_TMP/ff.out" 2>"$T_TMP/ff.err" &
