@@ -1,7 +1,9 @@
 /* cli/common.c: option loop, usage errors and config for applets. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "applet.h"
 
@@ -28,6 +30,14 @@ int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
 	c = opt_next(st, arg);
 	if (c == 'h') {
 		opt_print_help(stdout, current_applet);
+		/* help on a full disk or a closed pipe is no success (a
+		 * reader that went away is not worth a message) */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			if (errno != EPIPE)
+				error("writing to standard output: %s",
+				      strerror(errno));
+			exit(FVM_EXIT_FAIL);
+		}
 		exit(FVM_EXIT_OK);
 	}
 	if (c == '?')

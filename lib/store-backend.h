@@ -29,6 +29,8 @@ struct store_ops {
 	char **(*list)(struct store *s, const char *prefix);
 	int (*disk_spec)(struct store *s, const char *name,
 			 struct store_disk *d);
+	/* optional: NULL when every VM disk is fit (lvm: raw LVs) */
+	int (*vm_check)(struct store *s, const char *vm);
 	void (*close)(struct store *s);
 };
 

@@ -272,6 +272,13 @@ int store_vm_remove(struct store *s, const char *vm)
 	return s->ops->vm_remove(s, vm);
 }
 
+int store_vm_check(struct store *s, const char *vm)
+{
+	if (store_check_name(vm) < 0)
+		return -1;
+	return s->ops->vm_check ? s->ops->vm_check(s, vm) : 0;
+}
+
 int store_resize(struct store *s, const char *name, uint64_t size,
 		 bool allow_shrink)
 {

@@ -101,6 +101,16 @@ bool store_exists(struct store *s, const char *name);
  * reflink); fails with FVM_EXIT_CONFLICT when vm exists. */
 int store_vm_clone(struct store *s, const char *image, const char *vm);
 int store_vm_remove(struct store *s, const char *vm);
+/*
+ * Whether VM disk vm is as fvm makes it, fit for root's qemu-img and
+ * libvirt: dir: a raw copy, or a qcow2 overlay that reads its image (raw)
+ * and no other file (no other backing file, no external data file, no
+ * unknown feature) and, when root asks, that nobody but root can change.
+ * lvm: always (raw LVs). 0, or -1 with FVM_EXIT_FAIL recorded
+ * (FVM_EXIT_NOTFOUND when missing). store_resize, store_disk_path and
+ * store_disk_spec check qcow2 overlays this way too.
+ */
+int store_vm_check(struct store *s, const char *vm);
 /* Grow (or, with shrink allowed, shrink) a disk to size bytes; a smaller
  * size without allow_shrink is FVM_EXIT_USAGE. */
 int store_resize(struct store *s, const char *name, uint64_t size,

@@ -324,12 +324,17 @@ static int file_open(struct stream *s)
 	if (!strcmp(s->name, "-")) {
 		s->fd = 0;
 	} else {
-		s->fd = open(s->name, O_RDONLY | O_CLOEXEC);
+		/* not blocking: a FIFO without a writer would hold the open
+		 * with signals blocked (lib/txn); src_read's poll waits for
+		 * the writer and still notices Ctrl-C */
+		s->fd = open(s->name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (s->fd < 0)
 			return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
 							 FVM_EXIT_FAIL,
 				       "%s", s->name);
 		s->own_fd = true;
+		if (fcntl(s->fd, F_SETFL, 0) < 0)
+			return err_sys(FVM_EXIT_FAIL, "%s", s->name);
 	}
 	if (fstat(s->fd, &st) < 0)
 		return err_sys(FVM_EXIT_FAIL, "%s", s->name);
@@ -812,6 +817,11 @@ int64_t stream_decoded_size(const struct stream *s)
 const char *stream_local_path(const struct stream *s)
 {
 	return s->codec == STREAM_PLAIN ? s->path : NULL;
+}
+
+int stream_local_fd(const struct stream *s)
+{
+	return stream_local_path(s) ? s->fd : -1;
 }
 
 ssize_t stream_read(struct stream *s, void *buf, size_t len)

@@ -48,6 +48,10 @@ const char *stream_codec_name(enum stream_codec c);	  /* "xz" */
 int64_t stream_decoded_size(const struct stream *s);
 /* The path of a plain (uncompressed) regular file source, else NULL. */
 const char *stream_local_path(const struct stream *s);
+/* That file's descriptor, the one whose bytes were sniffed, else -1:
+ * hand this to other programs, not the path (which may name another
+ * file by now, or mean something else to them). */
+int stream_local_fd(const struct stream *s);
 /*
  * Read decoded bytes: > 0 bytes, 0 at the end (only once the codec saw a
  * complete stream: a truncated file is an error), -1 with the error

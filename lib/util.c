@@ -375,8 +375,14 @@ int read_file_max(const char *path, size_t max, char **data, size_t *len)
 		if (n == 0)
 			break;
 		if (b.len + (size_t)n > max) {
-			err_set(FVM_EXIT_FAIL, "%s is larger than %zu bytes",
-				path, max);
+			if (max % (1u << 20) == 0)
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu MiB", path,
+					max >> 20);
+			else
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu bytes", path,
+					max);
 			goto fail;
 		}
 		sbuf_add(&b, chunk, (size_t)n);
