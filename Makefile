@@ -11,7 +11,9 @@
 #   SANITIZE=address,undefined   build with sanitizers (own build dir)
 #   make fuzz            libFuzzer targets (clang, build-fuzz), FUZZ_SECONDS each
 
-VERSION := 0.1.0
+# scripts/version: from git tags, else the VERSION file of a release
+# tarball (make dist writes it); make VERSION=... overrides
+VERSION := $(shell scripts/version)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -37,7 +39,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-	-DFVM_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -MMD -MP
+	-Ilib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 LIBS := $(PKG_LIBS) -lpthread
 
@@ -115,6 +117,23 @@ $(BUILD)/man/fvm.1: man/fvm.1.in $(BUILD)/bin/fvm
 $(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+# The version reaches the C code as FVM_VERSION in the few files that use
+# it; they depend on a stamp rewritten only when the version changes, so a
+# new commit rebuilds them and nothing else.
+VERSION_OBJ := $(patsubst %.c,$(BUILD)/%.o,\
+	$(shell grep -l FVM_VERSION $(LIB_SRC) $(APPLET_SRC)))
+VERSION_STAMP := $(BUILD)/version.stamp
+$(VERSION_OBJ): ALL_CFLAGS += -DFVM_VERSION='"$(VERSION)"'
+$(VERSION_OBJ) $(BUILD)/man/fvm.conf.5: $(VERSION_STAMP)
+$(VERSION_STAMP):
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' >$@
+ifneq ($(wildcard $(VERSION_STAMP)),)
+ifneq ($(shell cat $(VERSION_STAMP)),$(VERSION))
+$(shell echo '$(VERSION)' >$(VERSION_STAMP))
+endif
+endif
 
 units: $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY_BIN)
 
