@@ -18,6 +18,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian's zsh also reads $(PREFIX)/share/zsh/vendor-completions (debian/rules)
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR ?=
 
 CC ?= cc
@@ -141,7 +144,11 @@ MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 	check-san check-lint check-fuzz \
 	install uninstall clean demo bench units format fuzz fuzz-build
 
-all: $(BUILD)/bin/fvm $(LINKS) $(PERSONALITY_LINKS) $(MAN_PAGES) units
+all: programs units
+
+# what make install installs
+.PHONY: programs
+programs: $(BUILD)/bin/fvm $(LINKS) $(PERSONALITY_LINKS) $(MAN_PAGES)
 
 # V=1 shows the whole command lines
 Q := $(if $(V),,@)
@@ -247,9 +254,16 @@ TIERS := unit cli e2e lvm compat san lint fuzz
 $(TIERS:%=check-%): all
 	BUILD=$(abspath $(BUILD)) tests/run $(@:check-%=%)
 
-install: all
+# completion: bash and fish look a command's completion up by its name, so
+# the fvm-APPLET and fast-vm names get links to fvm's; zsh's _fvm names
+# them in its #compdef line. configure-fast-vm and fast-vm-net-cleanup
+# take no arguments (as in fast-vm): fish and zsh complete nothing there.
+FISH_NAMES := $(PUBLIC_APPLETS:%=fvm-%) fast-vm fast-vm-image
+
+install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BUILD)/bin/fvm $(DESTDIR)$(BINDIR)/fvm
 	for a in $(PUBLIC_APPLETS); do \
 		ln -sf fvm $(DESTDIR)$(BINDIR)/fvm-$$a || exit 1; \
@@ -262,9 +276,15 @@ install: all
 	install -m 0644 $(BUILD)/man/fvm.1 $(MAN_APPLET) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(BUILD)/man/fvm.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 completions/fvm.bash $(DESTDIR)$(BASHCOMPDIR)/fvm
+	install -m 0644 completions/_fvm $(DESTDIR)$(ZSHCOMPDIR)/_fvm
+	install -m 0644 completions/fvm.fish $(DESTDIR)$(FISHCOMPDIR)/fvm.fish
+	for n in $(FISH_NAMES); do \
+		ln -sf fvm.fish $(DESTDIR)$(FISHCOMPDIR)/$$n.fish || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fvm $(DESTDIR)$(BASHCOMPDIR)/fvm \
+		$(DESTDIR)$(ZSHCOMPDIR)/_fvm $(DESTDIR)$(FISHCOMPDIR)/fvm.fish \
 		$(DESTDIR)$(MANDIR)/man1/fvm.1 $(DESTDIR)$(MANDIR)/man5/fvm.conf.5
 	for a in $(PUBLIC_APPLETS); do \
 		rm -f $(DESTDIR)$(BINDIR)/fvm-$$a \
@@ -273,6 +293,9 @@ uninstall:
 	done
 	for p in $(PERSONALITIES); do \
 		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; \
+	done
+	for n in $(FISH_NAMES); do \
+		rm -f $(DESTDIR)$(FISHCOMPDIR)/$$n.fish; \
 	done
 
 demo: all
