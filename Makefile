@@ -6,6 +6,7 @@
 #   make check-san | check-lint | check-fuzz
 #   make install         DESTDIR=... PREFIX=/usr/local
 #   make uninstall       removes exactly what install put there
+#   make dist            fvm-VERSION.tar.gz (DISTDIR=...); make distcheck builds it
 #   make demo            the main job: an image, VM 42, ssh into it
 #   make bench           benchmarks (ratios against baselines)
 #   SANITIZE=address,undefined   build with sanitizers (own build dir)
@@ -297,6 +298,40 @@ uninstall:
 	for n in $(FISH_NAMES); do \
 		rm -f $(DESTDIR)$(FISHCOMPDIR)/$$n.fish; \
 	done
+
+# make dist: fvm-VERSION.tar.gz with exactly the files git tracks (as the
+# work tree has them) and VERSION, under fvm-VERSION/, into DISTDIR.
+# Reproducible: sorted, owned by root, modes 644/755, every time the last
+# commit's (or SOURCE_DATE_EPOCH).
+# make distcheck: unpack it, build it there and check what it says.
+DIST := fvm-$(VERSION)
+DISTDIR ?= .
+DIST_TMP := $(BUILD)/dist
+.PHONY: dist distcheck
+dist:
+	@test -e .git || { echo "fvm: make dist needs fvm's git checkout" >&2; exit 1; }
+	rm -rf $(DIST_TMP)
+	mkdir -p $(DIST_TMP)/$(DIST) $(DISTDIR)
+	git ls-files -z | xargs -0 cp -P --parents -t $(DIST_TMP)/$(DIST)
+	echo '$(VERSION)' >$(DIST_TMP)/$(DIST)/VERSION
+	tar -C $(DIST_TMP) --sort=name --format=gnu --owner=0 --group=0 \
+		--numeric-owner --mode=u+rw,go=rX,go-w \
+		--mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
+		-cf - $(DIST) | gzip -9n >$(DISTDIR)/$(DIST).tar.gz.tmp
+	mv $(DISTDIR)/$(DIST).tar.gz.tmp $(DISTDIR)/$(DIST).tar.gz
+	rm -rf $(DIST_TMP)
+	@echo "$(DISTDIR)/$(DIST).tar.gz"
+
+distcheck: dist
+	rm -rf $(DIST_TMP) && mkdir -p $(DIST_TMP)
+	tar -xzf $(DISTDIR)/$(DIST).tar.gz -C $(DIST_TMP)
+	$(MAKE) -C $(DIST_TMP)/$(DIST) programs
+	test "$$($(DIST_TMP)/$(DIST)/build/bin/fvm --version)" = "fvm $(VERSION)"
+	$(MAKE) -C $(DIST_TMP)/$(DIST) install DESTDIR=$(abspath $(DIST_TMP))/root
+	$(MAKE) -C $(DIST_TMP)/$(DIST) uninstall DESTDIR=$(abspath $(DIST_TMP))/root
+	test -z "$$(find $(DIST_TMP)/root ! -type d)"
+	rm -rf $(DIST_TMP)
+	@echo "distcheck: $(DIST).tar.gz builds, says fvm $(VERSION), installs and uninstalls"
 
 demo: all
 	scripts/demo
