@@ -1,6 +1,7 @@
 # Makefile: build, test and install fvm.
 #
-#   make                 build build/bin/fvm, its symlinks, man pages
+#   make                 build build/bin/fvm, its symlinks, man pages, tests
+#   make programs        only what make install installs
 #   make check           all test tiers (tests/run), ends with a count line
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
 #   make check-san | check-lint | check-fuzz
