@@ -326,10 +326,10 @@ dist:
 distcheck: dist
 	rm -rf $(DIST_TMP) && mkdir -p $(DIST_TMP)
 	tar -xzf $(DISTDIR)/$(DIST).tar.gz -C $(DIST_TMP)
-	$(MAKE) -C $(DIST_TMP)/$(DIST) programs
+	$(MAKE) -C $(DIST_TMP)/$(DIST) BUILD=build programs
 	test "$$($(DIST_TMP)/$(DIST)/build/bin/fvm --version)" = "fvm $(VERSION)"
-	$(MAKE) -C $(DIST_TMP)/$(DIST) install DESTDIR=$(abspath $(DIST_TMP))/root
-	$(MAKE) -C $(DIST_TMP)/$(DIST) uninstall DESTDIR=$(abspath $(DIST_TMP))/root
+	$(MAKE) -C $(DIST_TMP)/$(DIST) BUILD=build install DESTDIR=$(abspath $(DIST_TMP))/root
+	$(MAKE) -C $(DIST_TMP)/$(DIST) BUILD=build uninstall DESTDIR=$(abspath $(DIST_TMP))/root
 	test -z "$$(find $(DIST_TMP)/root ! -type d)"
 	rm -rf $(DIST_TMP)
 	@echo "distcheck: $(DIST).tar.gz builds, says fvm $(VERSION), installs and uninstalls"
