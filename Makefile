@@ -2,6 +2,7 @@
 #
 #   make                 build build/bin/fvm, its symlinks, man pages
 #   make check           all test tiers (tests/run), ends with a count line
+#   make check-quick     unit, cli and compat: the edit loop (under 3 minutes)
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
 #   make check-san | check-lint | check-fuzz
 #   make install         DESTDIR=... PREFIX=/usr/local
@@ -73,7 +74,7 @@ PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
-.PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
+.PHONY: all check check-quick check-unit check-cli check-e2e check-lvm check-compat \
 	check-san check-lint check-fuzz \
 	install uninstall clean demo bench units format fuzz fuzz-build
 
@@ -156,6 +157,9 @@ fuzz:
 
 check: all
 	BUILD=$(abspath $(BUILD)) tests/run
+
+check-quick: all
+	BUILD=$(abspath $(BUILD)) tests/run unit cli compat
 
 TIERS := unit cli e2e lvm compat san lint fuzz
 $(TIERS:%=check-%): all
