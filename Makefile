@@ -3,6 +3,7 @@
 #   make                 build build/bin/fvm, its symlinks, man pages, tests
 #   make programs        only what make install installs
 #   make check           all test tiers (tests/run), ends with a count line
+#   make check-quick     unit, cli and compat: the edit loop (under 3 minutes)
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
 #   make check-san | check-lint | check-fuzz
 #   make check-size      no file over 1,200 lines, no function over 120
@@ -143,7 +144,7 @@ PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
 MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
-.PHONY: all check check-unit check-cli check-e2e check-lvm check-compat \
+.PHONY: all check check-quick check-unit check-cli check-e2e check-lvm check-compat \
 	check-san check-lint check-fuzz check-size \
 	install uninstall clean demo bench units format fuzz fuzz-build
 
@@ -252,6 +253,9 @@ fuzz:
 
 check: all
 	BUILD=$(abspath $(BUILD)) tests/run
+
+check-quick: all
+	BUILD=$(abspath $(BUILD)) tests/run unit cli compat
 
 TIERS := unit cli e2e lvm compat san lint fuzz
 $(TIERS:%=check-%): all
