@@ -57,7 +57,8 @@ const struct applet_info doctor_info = {
 		"--json gives an array of objects with kind, vm, object, "
 		"problem, fix, fixable, fixed and error.\n"
 		"Exit status 0: nothing wrong, or everything found was fixed; "
-		"1: problems remain.",
+		"1: problems remain, and then (but with -q) one line on stderr "
+		"names each problem left.",
 	.opts = doctor_opts,
 };
 
@@ -812,6 +813,24 @@ int doctor_main(int argc, char **argv)
 		}
 	}
 	out_table_free(t);
+	/* a failing doctor says why on stderr too, whatever stdout shows:
+	 * one line naming each problem left */
+	if (left && mode != OUT_QUIET) {
+		struct sbuf why = SBUF_INIT;
+
+		for (size_t i = 0; i < d.nf; i++) {
+			struct finding *f = &d.f[i];
+
+			if (f->fixed)
+				continue;
+			sbuf_addf(&why, "%s%s %s: %s%s%s", why.len ? "; " : "",
+				  f->kind, f->object, f->problem,
+				  f->error ? ": " : "", f->error ? f->error : "");
+		}
+		error("%zu problem%s left: %s", left, left == 1 ? "" : "s",
+		      why.s);
+		sbuf_release(&why);
+	}
 	doctor_release(&d);
 	return left ? FVM_EXIT_FAIL : FVM_EXIT_OK;
 }

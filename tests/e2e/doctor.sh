@@ -76,6 +76,8 @@ touch "$T_TMP/etc/.config-other.xml.fvm-import"
 
 t_run "doctor finds problems: exit 1" 1 fvm doctor
 out=$T_OUT
+t_lines "doctor: a failure says why on stderr, one line" 1 "$T_ERR"
+t_match "doctor: stderr names the findings" "^fvm-doctor: error: [0-9]+ problems left: .*disk ${P}$IMG-41: VM disk without a domain" "$T_ERR"
 t_match "disk without domain" "^disk +${P}$IMG-41 +VM disk without a domain +rm $store/vms/${P}$IMG-41.qcow2" "$out"
 t_match "domain without disk" "^domain +${P}$IMG-44 +VM 44 has no disk .* +fvm delete 44" "$out"
 t_match "reservation without VM (planted)" "^dhcp +192\.168\.$SUBNET\.45 52:54:00:aa:bb:45 +DHCP reservation for VM 45, which does not exist" "$out"
