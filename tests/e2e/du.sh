@@ -71,4 +71,6 @@ t_match "row of 42" "^42  $IMG +$(id -un) +[0-9.]+g\( *[0-9.]+%\) +[0-9]+\.[0-9]
 t_match "image line" "^=== Image $IMG: .*, 2 VMs with 0\.01[5-7]g of their own$" "$T_OUT"
 t_run "du of a missing VM exits 3" 3 fvm du 44
 t_run "du all" 0 fvm du all
-[ -n "${VERBOSE:-}" ] && printf '%s\n' "$T_OUT"
+if [ -n "${VERBOSE:-}" ]; then
+	printf '%s\n' "$T_OUT"
+fi
