@@ -122,6 +122,8 @@ int compact_main(int argc, char **argv)
 	x.out = out_table_new(compact_cols, C_COUNT);
 	pthread_mutex_init(&x.mu, NULL);
 	rc = vm_run_each(&l, compact_one, &x, "compacted", quiet);
+	/* the VMs were done in parallel: print them in VM order */
+	out_sort_int(x.out, 0);
 	if (mode == OUT_JSON || (mode == OUT_HUMAN && out_rows(x.out)))
 		out_print_list(x.out, mode, stdout);
 	out_table_free(x.out);

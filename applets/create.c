@@ -587,6 +587,8 @@ int create_main(int argc, char **argv)
 	else
 		rc = vm_run_each(&l, create_one, &x, "created", x.quiet);
 	lock_drop(&image_lock);
+	/* the VMs were done in parallel: print them in VM order */
+	out_sort_int(x.out, 0);
 	if (mode == OUT_JSON || (mode == OUT_HUMAN && out_rows(x.out)))
 		out_print_list(x.out, mode, stdout);
 	out_table_free(x.out);

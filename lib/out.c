@@ -2,6 +2,7 @@
 #include "out.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,39 @@ void out_bool(struct out_table *t, unsigned col, bool v)
 
 	c->num = v;
 	c->text = xstrdup(v ? "yes" : "no");
+}
+
+static long long sort_key(const struct out_table *t, unsigned row,
+			   unsigned col)
+{
+	const struct cell *c = &t->cells[row * t->ncols + col];
+
+	return c->text ? c->num : LLONG_MIN;
+}
+
+void out_sort_int(struct out_table *t, unsigned col)
+{
+	size_t w = sizeof(*t->cells) * t->ncols;
+	struct cell *tmp;
+
+	if (t->rows < 2 || col >= t->ncols)
+		return;
+	tmp = xmalloc(w);
+	/* insertion sort: stable, and tables are a few hundred rows */
+	for (unsigned i = 1; i < t->rows; i++) {
+		long long k = sort_key(t, i, col);
+		unsigned j = i;
+
+		while (j > 0 && sort_key(t, j - 1, col) > k)
+			j--;
+		if (j == i)
+			continue;
+		memcpy(tmp, &t->cells[i * t->ncols], w);
+		memmove(&t->cells[(j + 1) * t->ncols], &t->cells[j * t->ncols],
+			w * (i - j));
+		memcpy(&t->cells[j * t->ncols], tmp, w);
+	}
+	free(tmp);
 }
 
 /* length in UTF-8 characters, for column widths */

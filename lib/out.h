@@ -36,6 +36,10 @@ void out_str(struct out_table *t, unsigned col, const char *v); /* NULL: null */
 void out_int(struct out_table *t, unsigned col, long long v);
 void out_bool(struct out_table *t, unsigned col, bool v);
 unsigned out_rows(const struct out_table *t);
+/* order the rows by the integer column COL, smallest first (nulls first,
+ * equal keys keep their order): results of work done in parallel print
+ * in the same order on every run */
+void out_sort_int(struct out_table *t, unsigned col);
 
 /*
  * Print a list: a table with a title line (human), a JSON array of

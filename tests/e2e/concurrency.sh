@@ -111,7 +111,10 @@ echo "created $made, deleted $gone, left $(domains | wc -l)"
 
 # --- notes: 30 at once on one VM, then 30 spread over 5 VMs
 fvm delete -q 40-47 >/dev/null 2>&1
-t_run "create 50-55 for the notes" 0 fvm create -q $IMG 50-55
+t_run "create 50-55 for the notes" 0 fvm create --json $IMG 50-55
+# made in parallel, reported in VM order, every run
+t_eq "create --json: the VMs in VM order" "50 51 52 53 54 55" \
+	"$(printf '%s' "$T_OUT" | python3 -c 'import json,sys; print(" ".join(str(r["number"]) for r in json.load(sys.stdin)))')"
 for i in $(seq 1 30); do
 	spawn "note$i" fvm note 50 -- "note number $i, with a comma"
 done

@@ -106,6 +106,43 @@ int main(void)
 		     t, OUT_HUMAN, 1);
 	out_table_free(t);
 
+	/* rows recorded in the order parallel work finished print in VM
+	 * order; rows without a number first, equal numbers kept in order */
+	t = out_table_new(cols, 5);
+	out_row(t);
+	out_int(t, 0, 57);
+	out_str(t, 1, "a");
+	out_row(t);
+	out_int(t, 0, 50);
+	out_str(t, 1, "b");
+	out_row(t);
+	out_str(t, 0, NULL);
+	out_str(t, 1, "c");
+	out_row(t);
+	out_int(t, 0, 50);
+	out_str(t, 1, "d");
+	out_row(t);
+	out_int(t, 0, 9);
+	out_str(t, 1, "e");
+	out_sort_int(t, 0);
+	CHECK_RENDER("sorted by VM number, stable, null first",
+		     "-\n9\n50\n50\n57\n", t, OUT_QUIET, 0);
+	out_table_free(t);
+	t = out_table_new(cols, 5);
+	out_row(t);
+	out_int(t, 0, 3);
+	out_str(t, 1, "b");
+	out_row(t);
+	out_int(t, 0, 3);
+	out_str(t, 1, "a");
+	out_sort_int(t, 0);
+	CHECK_RENDER("equal numbers keep their order",
+		     "VM#  Image  Running  Notes\n"
+		     "  3  b      -        -\n"
+		     "  3  a      -        -\n",
+		     t, OUT_HUMAN, 0);
+	out_table_free(t);
+
 	/* a note with control characters: one table line, the real text
 	 * in JSON */
 	t = out_table_new(cols, 5);
