@@ -9,9 +9,9 @@
 #include "../cli/vm.h"
 
 static const struct opt compact_opts[] = {
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	LEGACY_JSON,
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info compact_info = {
@@ -31,6 +31,7 @@ const struct applet_info compact_info = {
 		"image-compact does the same for an image.\n"
 		"Exit status 3: no VM N; 4: the VM is running or busy.",
 	.opts = compact_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 	.repeat_last = true,
 };

@@ -42,76 +42,29 @@ enum {
 };
 
 static const struct opt configure_opts[] = {
-	{ 'y', "yes", NULL,
-	  "ask nothing: answers come from the options, else the existing "
-	  "configuration, else the defaults; every confirmation is yes",
-	  OPT_C_NONE, NULL },
-	{ K_CONFIG, "config", "FILE",
-	  "the configuration file to write [FVM_CONFIG, else "
-	  "/etc/fast-vm.conf]",
-	  OPT_C_FILE, NULL },
-	{ K_STORAGE, "storage", "KIND",
-	  "lvm (a thin pool in a volume group) or dir (files in a directory)",
-	  OPT_C_WORDS, "lvm dir" },
-	{ K_VG, "vg", "VG", "volume group of the thin pool (THINPOOL_VG)",
-	  OPT_C_NONE, NULL },
-	{ K_POOL, "pool", "LV", "thin pool name (THINPOOL_LV) [fastvm-pool]",
-	  OPT_C_NONE, NULL },
-	{ K_POOL_SIZE, "pool-size", "SIZE",
-	  "size of a thin pool to create (THINPOOL_SIZE) [50G]", OPT_C_NONE,
-	  NULL },
-	{ K_LOOP_FILE, "loop-file", "FILE",
-	  "when the volume group does not exist, make it on this sparse "
-	  "file through a loop device, re-attached at boot by a systemd "
-	  "unit",
-	  OPT_C_FILE, NULL },
-	{ K_LOOP_SIZE, "loop-size", "SIZE",
-	  "size of the loop file [the pool's size plus 2% and 1G]", OPT_C_NONE,
-	  NULL },
-	{ K_STORE_DIR, "store-dir", "DIR",
-	  "directory of the dir storage (FVM_STORE_DIR) [/var/lib/fvm]",
-	  OPT_C_FILE, NULL },
-	{ K_NETWORK, "network", "NAME",
-	  "libvirt NAT network of the VMs (LIBVIRT_NETWORK) [fastvm-nat]",
-	  OPT_C_NONE, NULL },
-	{ K_SUBNET, "subnet", "S",
-	  "the network is 192.168.S.0/24 (SUBNET_NUMBER) [22]", OPT_C_NONE,
-	  NULL },
-	{ K_PREFIX, "prefix", "PREFIX",
-	  "prefix of domain and disk names (VM_PREFIX) [fastvm-]",
-	  OPT_C_NONE, NULL },
-	{ K_GROUP, "group", "GROUP",
-	  "group whose members may use fvm (FASTVM_GROUP) [libvirt]; "
-	  "created when missing",
-	  OPT_C_NONE, NULL },
-	{ K_OWNER_ONLY, "owner-only-delete", "yes|no",
-	  "only root and a VM's owner may delete it "
-	  "(FASTVM_OWNER_ONLY_DELETE) [no]",
-	  OPT_C_WORDS, "yes no" },
-	{ K_APPLIANCE, "appliance", "DIR|import",
-	  "libguestfs appliance: a directory with a fixed appliance, or "
-	  "import for libguestfs's own (FASTVM_APPLIANCE) [import]",
-	  OPT_C_FILE, NULL },
-	{ K_BUILD_APPLIANCE, "build-appliance", NULL,
-	  "build a fixed appliance in the --appliance directory when it has "
-	  "none (libguestfs-make-fixed-appliance; takes minutes)",
-	  OPT_C_NONE, NULL },
-	{ K_KEYDIST, "keydist-password", "PASSWORD",
-	  "root password of guests for keydist, or none "
-	  "(FASTVM_KEYDIST_PASSWORD)",
-	  OPT_C_NONE, NULL },
-	{ K_URI, "uri", "URI", "libvirt connection (FVM_URI) [qemu:///system]",
-	  OPT_C_NONE, NULL },
-	{ K_SUDOERS, "sudoers", "FILE",
-	  "where the sudo rule for fvm's helper goes, none to skip it "
-	  "[/etc/sudoers.d/fvm]",
-	  OPT_C_FILE, NULL },
-	{ K_UNIT_DIR, "unit-dir", "DIR",
-	  "where the loop device's systemd unit goes [/etc/systemd/system]",
-	  OPT_C_FILE, NULL },
-	OPT_JSON,
-	OPT_QUIET("print no check table; the exit status tells"),
-	OPT_END
+	OPT_LEGACY('y', "yes", NULL, "ask nothing: answers come from the options, else the existing " "configuration, else the defaults; every confirmation is yes", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_CONFIG, "config", "FILE", "the configuration file to write [FVM_CONFIG, else " "/etc/fast-vm.conf]", OPT_C_FILE, NULL),
+	OPT_LEGACY(K_STORAGE, "storage", "KIND", "lvm (a thin pool in a volume group) or dir (files in a directory)", OPT_C_WORDS, "lvm dir"),
+	OPT_LEGACY(K_VG, "vg", "VG", "volume group of the thin pool (THINPOOL_VG)", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_POOL, "pool", "LV", "thin pool name (THINPOOL_LV) [fastvm-pool]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_POOL_SIZE, "pool-size", "SIZE", "size of a thin pool to create (THINPOOL_SIZE) [50G]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_LOOP_FILE, "loop-file", "FILE", "when the volume group does not exist, make it on this sparse " "file through a loop device, re-attached at boot by a systemd " "unit", OPT_C_FILE, NULL),
+	OPT_LEGACY(K_LOOP_SIZE, "loop-size", "SIZE", "size of the loop file [the pool's size plus 2% and 1G]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_STORE_DIR, "store-dir", "DIR", "directory of the dir storage (FVM_STORE_DIR) [/var/lib/fvm]", OPT_C_FILE, NULL),
+	OPT_LEGACY(K_NETWORK, "network", "NAME", "libvirt NAT network of the VMs (LIBVIRT_NETWORK) [fastvm-nat]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_SUBNET, "subnet", "S", "the network is 192.168.S.0/24 (SUBNET_NUMBER) [22]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_PREFIX, "prefix", "PREFIX", "prefix of domain and disk names (VM_PREFIX) [fastvm-]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_GROUP, "group", "GROUP", "group whose members may use fvm (FASTVM_GROUP) [libvirt]; " "created when missing", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_OWNER_ONLY, "owner-only-delete", "yes|no", "only root and a VM's owner may delete it " "(FASTVM_OWNER_ONLY_DELETE) [no]", OPT_C_WORDS, "yes no"),
+	OPT_LEGACY(K_APPLIANCE, "appliance", "DIR|import", "libguestfs appliance: a directory with a fixed appliance, or " "import for libguestfs's own (FASTVM_APPLIANCE) [import]", OPT_C_FILE, NULL),
+	OPT_LEGACY(K_BUILD_APPLIANCE, "build-appliance", NULL, "build a fixed appliance in the --appliance directory when it has " "none (libguestfs-make-fixed-appliance; takes minutes)", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_KEYDIST, "keydist-password", "PASSWORD", "root password of guests for keydist, or none " "(FASTVM_KEYDIST_PASSWORD)", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_URI, "uri", "URI", "libvirt connection (FVM_URI) [qemu:///system]", OPT_C_NONE, NULL),
+	OPT_LEGACY(K_SUDOERS, "sudoers", "FILE", "where the sudo rule for fvm's helper goes, none to skip it " "[/etc/sudoers.d/fvm]", OPT_C_FILE, NULL),
+	OPT_LEGACY(K_UNIT_DIR, "unit-dir", "DIR", "where the loop device's systemd unit goes [/etc/systemd/system]", OPT_C_FILE, NULL),
+	LEGACY_JSON,
+	LEGACY_QUIET("print no check table; the exit status tells"),
+	OPT_END()
 };
 
 const struct applet_info configure_info = {
@@ -148,6 +101,7 @@ const struct applet_info configure_info = {
 		"exist without --loop-file.\n"
 		"configure-fast-vm runs the same with fast-vm's wording.",
 	.opts = configure_opts,
+	.max_args = OPT_ARGS_ANY,
 };
 
 #define SUDOERS_DEFAULT "/etc/sudoers.d/fvm"

@@ -8,9 +8,8 @@
 enum { OPT_FORCE = 'f' };
 
 static const struct opt console_opts[] = {
-	{ OPT_FORCE, "force", NULL,
-	  "take the console over from another client" },
-	OPT_END
+	OPT_LEGACY(OPT_FORCE, "force", NULL, "take the console over from another client", OPT_C_NONE, NULL),
+	OPT_END()
 };
 
 const struct applet_info console_info = {
@@ -27,6 +26,7 @@ const struct applet_info console_info = {
 		"ended it; 2: usage; 3: no VM N; 4: another client holds the "
 		"console.",
 	.opts = console_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 };
 

@@ -31,39 +31,22 @@ enum {
 };
 
 static const struct opt create_opts[] = {
-	{ 'n', "note", "TEXT", "note shown by list (fast-vm: edit_note)" },
-	{ OPT_STRICT, "strict", NULL,
-	  "a failing hack file rolls the VM back instead of a warning" },
-	{ OPT_XML, "xml", "FILE",
-	  "use this template instead of the image's or profile's",
-	  OPT_C_FILE },
-	{ OPT_HACKS, "hacks", "FILE",
-	  "use this hack file instead of the image's or profile's",
-	  OPT_C_FILE },
-	{ OPT_HOSTNAME, "hostname", "NAME",
-	  "set the guest's host name ('' for the VM name, . and _ as -)" },
-	{ OPT_SSH_KEY, "ssh-key", "[USER:]FILE",
-	  "add the public key(s) in FILE to USER's (root's) authorized_keys",
-	  OPT_C_FILE },
-	{ OPT_TIMEZONE, "timezone", "ZONE",
-	  "set the guest's time zone, as Europe/Prague ('' for the host's)" },
-	{ OPT_WRITE, "write", "PATH:CONTENT",
-	  "write CONTENT (as given) to the file PATH in the guest" },
-	{ OPT_COPY_IN, "copy-in", "HOSTFILE:PATH",
-	  "copy a host file to PATH (a file or directory) in the guest",
-	  OPT_C_FILE },
-	{ OPT_FIRSTBOOT, "firstboot-command", "CMD",
-	  "run CMD (shell) once, at the guest's first boot" },
-	{ OPT_ROOT_PASSWORD, "root-password-file", "FILE",
-	  "set root's password to FILE's first line (- reads stdin)",
-	  OPT_C_FILE },
-	{ OPT_SERIAL_CONSOLE, "serial-console", NULL,
-	  "kernel console on ttyS0 in the guest's boot loader configs" },
-	{ OPT_DHCP, "dhcp", NULL,
-	  "configure DHCP on the guest's first NIC, its distribution's way" },
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('n', "note", "TEXT", "note shown by list (fast-vm: edit_note)", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_STRICT, "strict", NULL, "a failing hack file rolls the VM back instead of a warning", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_XML, "xml", "FILE", "use this template instead of the image's or profile's", OPT_C_FILE, NULL),
+	OPT_LEGACY(OPT_HACKS, "hacks", "FILE", "use this hack file instead of the image's or profile's", OPT_C_FILE, NULL),
+	OPT_LEGACY(OPT_HOSTNAME, "hostname", "NAME", "set the guest's host name ('' for the VM name, . and _ as -)", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_SSH_KEY, "ssh-key", "[USER:]FILE", "add the public key(s) in FILE to USER's (root's) authorized_keys", OPT_C_FILE, NULL),
+	OPT_LEGACY(OPT_TIMEZONE, "timezone", "ZONE", "set the guest's time zone, as Europe/Prague ('' for the host's)", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_WRITE, "write", "PATH:CONTENT", "write CONTENT (as given) to the file PATH in the guest", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_COPY_IN, "copy-in", "HOSTFILE:PATH", "copy a host file to PATH (a file or directory) in the guest", OPT_C_FILE, NULL),
+	OPT_LEGACY(OPT_FIRSTBOOT, "firstboot-command", "CMD", "run CMD (shell) once, at the guest's first boot", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_ROOT_PASSWORD, "root-password-file", "FILE", "set root's password to FILE's first line (- reads stdin)", OPT_C_FILE, NULL),
+	OPT_LEGACY(OPT_SERIAL_CONSOLE, "serial-console", NULL, "kernel console on ttyS0 in the guest's boot loader configs", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_DHCP, "dhcp", NULL, "configure DHCP on the guest's first NIC, its distribution's way", OPT_C_NONE, NULL),
+	LEGACY_JSON,
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info create_info = {
@@ -142,6 +125,7 @@ const struct applet_info create_info = {
 		"Exit status 3: no such image or profile; 4: the VM exists "
 		"already or is busy; 2: a number outside FVM_VM_RANGE.",
 	.opts = create_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE_OR_PROFILE, OPT_C_VM_FREE },
 	.repeat_last = true,
 };

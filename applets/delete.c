@@ -15,12 +15,10 @@
 enum { OPT_DRY_RUN = OPT_K_FIRST_FREE, OPT_HACKS };
 
 static const struct opt delete_opts[] = {
-	{ OPT_DRY_RUN, "dry-run", NULL, "say what would be removed, change nothing" },
-	{ OPT_HACKS, "hacks", "FILE",
-	  "run this delete-hacks file instead of the profile's or image's",
-	  OPT_C_FILE },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY(OPT_DRY_RUN, "dry-run", NULL, "say what would be removed, change nothing", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_HACKS, "hacks", "FILE", "run this delete-hacks file instead of the profile's or image's", OPT_C_FILE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info delete_info = {
@@ -35,6 +33,7 @@ const struct applet_info delete_info = {
 		"may delete it.\n"
 		"Exit status 3: no VM N; 4: busy.",
 	.opts = delete_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
 };

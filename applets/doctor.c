@@ -16,10 +16,10 @@
 enum { OPT_FIX = OPT_K_FIRST_FREE };
 
 static const struct opt doctor_opts[] = {
-	{ OPT_FIX, "fix", NULL, "repair what can be repaired" },
-	OPT_JSON,
-	OPT_QUIET("print nothing; the exit status tells"),
-	OPT_END
+	OPT_LEGACY(OPT_FIX, "fix", NULL, "repair what can be repaired", OPT_C_NONE, NULL),
+	LEGACY_JSON,
+	LEGACY_QUIET("print nothing; the exit status tells"),
+	OPT_END()
 };
 
 const struct applet_info doctor_info = {
@@ -58,6 +58,7 @@ const struct applet_info doctor_info = {
 		"Exit status 0: nothing wrong, or everything found was fixed; "
 		"1: problems remain.",
 	.opts = doctor_opts,
+	.max_args = OPT_ARGS_ANY,
 };
 
 struct doctor;

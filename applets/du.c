@@ -8,8 +8,8 @@
 #include "../cli/vm.h"
 
 static const struct opt du_opts[] = {
-	OPT_JSON,
-	OPT_END
+	LEGACY_JSON,
+	OPT_END()
 };
 
 const struct applet_info du_info = {
@@ -36,6 +36,7 @@ const struct applet_info du_info = {
 		"and vms_unshared.\n"
 		"Exit status 3: no VM N.",
 	.opts = du_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
 };

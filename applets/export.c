@@ -15,11 +15,11 @@
 enum { OPT_FORMAT = OPT_K_FIRST_FREE };
 
 static const struct opt export_opts[] = {
-	{ 'F', "format", "FORMAT", "fvm (package with templates, default) or legacy (fast-vm's NNg__NAME.img.EXT)", OPT_C_WORDS, "fvm legacy" },
-	{ 'c', "compress", "CODEC", "xz (default), zstd or gz", OPT_C_WORDS, "xz zstd gz" },
-	{ 'f', "force", NULL, "replace DEST when it exists" },
-	OPT_QUIET("print nothing but errors (and no progress)"),
-	OPT_END
+	OPT_LEGACY('F', "format", "FORMAT", "fvm (package with templates, default) or legacy (fast-vm's NNg__NAME.img.EXT)", OPT_C_WORDS, "fvm legacy"),
+	OPT_LEGACY('c', "compress", "CODEC", "xz (default), zstd or gz", OPT_C_WORDS, "xz zstd gz"),
+	OPT_LEGACY('f', "force", NULL, "replace DEST when it exists", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors (and no progress)"),
+	OPT_END()
 };
 
 const struct applet_info export_info = {
@@ -42,6 +42,7 @@ const struct applet_info export_info = {
 		"Exit status 3: no image NAME; 4: DEST exists or the image is "
 		"busy.",
 	.opts = export_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 

@@ -21,11 +21,9 @@
 enum { OPT_SUDOERS = OPT_K_FIRST_FREE, OPT_CONFIG };
 
 static const struct opt helper_opts[] = {
-	{ OPT_SUDOERS, "sudoers", "GROUP",
-	  "print the sudoers rule for GROUP's members and exit" },
-	{ OPT_CONFIG, "config", "PATH",
-	  "read PATH (root's only) instead of /etc/fast-vm.conf" },
-	OPT_END
+	OPT_LEGACY(OPT_SUDOERS, "sudoers", "GROUP", "print the sudoers rule for GROUP's members and exit", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_CONFIG, "config", "PATH", "read PATH (root's only) instead of /etc/fast-vm.conf", OPT_C_NONE, NULL),
+	OPT_END()
 };
 
 const struct applet_info helper_info = {
@@ -63,6 +61,7 @@ const struct applet_info helper_info = {
 		"exists); 5 refused by policy; 6 invalid request; 7 not run as "
 		"root.",
 	.opts = helper_opts,
+	.max_args = OPT_ARGS_ANY,
 };
 
 /* Who asked: sudo's SUDO_USER when its uid matches SUDO_UID, else the

@@ -8,10 +8,10 @@
 #include "../cli/image.h"
 
 static const struct opt image_checksum_opts[] = {
-	{ 'd', "dir", "DIR", "write the part files into DIR (default: the current directory)", OPT_C_FILE },
-	{ 'n', "no-parts", NULL, "only compute and record the SHA-256" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('d', "dir", "DIR", "write the part files into DIR (default: the current directory)", OPT_C_FILE, NULL),
+	OPT_LEGACY('n', "no-parts", NULL, "only compute and record the SHA-256", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_checksum_info = {
@@ -26,6 +26,7 @@ const struct applet_info image_checksum_info = {
 		"prints it.\n"
 		"Exit status 3: no image NAME; 4: it is busy.",
 	.opts = image_checksum_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE },
 };
 

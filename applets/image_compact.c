@@ -13,9 +13,9 @@
 #include "../cli/vm.h"
 
 static const struct opt image_compact_opts[] = {
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	LEGACY_JSON,
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_compact_info = {
@@ -41,6 +41,7 @@ const struct applet_info image_compact_info = {
 		"Exit status 3: no image NAME; 4: the image is busy, its "
 		"base VM runs, or (dir storage) it has VMs.",
 	.opts = image_compact_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE },
 	.repeat_last = true,
 };

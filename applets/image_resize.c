@@ -10,9 +10,9 @@
 #include "../cli/image.h"
 
 static const struct opt image_resize_opts[] = {
-	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('f', "force", NULL, "allow shrinking (data past the new end is lost)", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_resize_info = {
@@ -29,6 +29,7 @@ const struct applet_info image_resize_info = {
 		"dropped; fvm image-checksum records a new one.\n"
 		"Exit status 3: no image NAME; 4: it is busy.",
 	.opts = image_resize_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE, OPT_C_WORDS },
 };
 

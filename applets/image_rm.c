@@ -9,9 +9,9 @@
 #include "../cli/image.h"
 
 static const struct opt image_rm_opts[] = {
-	{ 'f', "force", NULL, "remove it even while VM disks were made from it" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('f', "force", NULL, "remove it even while VM disks were made from it", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_rm_info = {
@@ -26,6 +26,7 @@ const struct applet_info image_rm_info = {
 		"does not, so the store refuses even then).\n"
 		"Exit status 3: no image NAME; 4: VMs use it, or it is busy.",
 	.opts = image_rm_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE },
 };
 

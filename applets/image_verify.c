@@ -8,8 +8,8 @@
 #include "../cli/image.h"
 
 static const struct opt image_verify_opts[] = {
-	OPT_QUIET("print only the summary and errors"),
-	OPT_END
+	LEGACY_QUIET("print only the summary and errors"),
+	OPT_END()
 };
 
 const struct applet_info image_verify_info = {
@@ -24,6 +24,7 @@ const struct applet_info image_verify_info = {
 		"file is missing; 3: no image NAME, no part_00 file in DIR, or "
 		"no recorded checksum.",
 	.opts = image_verify_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 

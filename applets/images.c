@@ -6,9 +6,9 @@
 #include "../cli/image.h"
 
 static const struct opt images_opts[] = {
-	{ 's', "short", NULL, "image names only, one a line (fast-vm's short)" },
-	OPT_JSON,
-	OPT_END
+	OPT_LEGACY('s', "short", NULL, "image names only, one a line (fast-vm's short)", OPT_C_NONE, NULL),
+	LEGACY_JSON,
+	OPT_END()
 };
 
 const struct applet_info images_info = {
@@ -23,6 +23,7 @@ const struct applet_info images_info = {
 		"--json adds size and allocated in bytes and the SHA-256 "
 		"recorded at import (null when there is none).",
 	.opts = images_opts,
+	.max_args = OPT_ARGS_ANY,
 };
 
 enum {

@@ -16,9 +16,9 @@
 #include "../cli/image.h"
 
 static const struct opt import_opts[] = {
-	{ 's', "size", "SIZE", "size of the image (10G, 512M; a plain number is GiB)" },
-	OPT_QUIET("print nothing but errors (and no progress)"),
-	OPT_END
+	OPT_LEGACY('s', "size", "SIZE", "size of the image (10G, 512M; a plain number is GiB)", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors (and no progress)"),
+	OPT_END()
 };
 
 const struct applet_info import_info = {
@@ -51,6 +51,7 @@ const struct applet_info import_info = {
 		"Exit status 3: SOURCE or a template file not found; 4: the "
 		"image exists already or is busy.",
 	.opts = import_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_WORDS, OPT_C_FILE },
 	.repeat_last = true,
 };

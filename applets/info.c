@@ -6,8 +6,8 @@
 #include "../cli/vm.h"
 
 static const struct opt info_opts[] = {
-	OPT_JSON,
-	OPT_END
+	LEGACY_JSON,
+	OPT_END()
 };
 
 const struct applet_info info_info = {
@@ -18,6 +18,7 @@ const struct applet_info info_info = {
 		"times ISO 8601 UTC. Like fast-vm, asking counts as activity.\n"
 		"Exit status 3: no VM N.",
 	.opts = info_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 };
 

@@ -11,10 +11,9 @@
 #include "../cli/vm.h"
 
 static const struct opt keydist_opts[] = {
-	{ 't', "timeout", "SECONDS",
-	  "for a running VM: wait at most this long for ssh (default 300)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('t', "timeout", "SECONDS", "for a running VM: wait at most this long for ssh (default 300)", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info keydist_info = {
@@ -37,6 +36,7 @@ const struct applet_info keydist_info = {
 		"Exit status 1: the key could not be installed; 2: usage; 3: "
 		"no VM N.",
 	.opts = keydist_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
 };

@@ -11,8 +11,8 @@
 #include "../cli/vm.h"
 
 static const struct opt note_opts[] = {
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info note_info = {
@@ -25,6 +25,7 @@ const struct applet_info note_info = {
 		"several VMs TEXT must follow --.\n"
 		"Exit status 3: no VM N.",
 	.opts = note_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 };
 

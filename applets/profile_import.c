@@ -11,9 +11,9 @@
 #include "../cli/image.h"
 
 static const struct opt profile_import_opts[] = {
-	{ 'f', "force", NULL, "replace an existing profile of that name" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('f', "force", NULL, "replace an existing profile of that name", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info profile_import_info = {
@@ -35,6 +35,7 @@ const struct applet_info profile_import_info = {
 		"Exit status 3: no image IMAGE, or a file not found; 4: the "
 		"profile exists already, or is busy.",
 	.opts = profile_import_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_WORDS, OPT_C_IMAGE, OPT_C_FILE },
 	.repeat_last = true,
 };

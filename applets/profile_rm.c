@@ -8,8 +8,8 @@
 #include "../cli/image.h"
 
 static const struct opt profile_rm_opts[] = {
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info profile_rm_info = {
@@ -24,6 +24,7 @@ const struct applet_info profile_rm_info = {
 		"the other one does (root removes profiles of /etc/fast-vm, "
 		"each user those of ~/.fast-vm); 4: it is busy.",
 	.opts = profile_rm_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_PROFILE },
 };
 

@@ -11,9 +11,9 @@
 #include "../cli/image.h"
 
 static const struct opt profiles_opts[] = {
-	{ 's', "short", NULL, "profile names only, one a line (fast-vm's short)" },
-	OPT_JSON,
-	OPT_END
+	OPT_LEGACY('s', "short", NULL, "profile names only, one a line (fast-vm's short)", OPT_C_NONE, NULL),
+	LEGACY_JSON,
+	OPT_END()
 };
 
 const struct applet_info profiles_info = {
@@ -29,6 +29,7 @@ const struct applet_info profiles_info = {
 		"--json gives the three as booleans and adds the profile's "
 		"directory and which of the two it is in (user or system).",
 	.opts = profiles_opts,
+	.max_args = OPT_ARGS_ANY,
 };
 
 enum { P_NAME, P_IMAGE, P_XML, P_HACKS, P_DHACKS, P_DIR, P_WHERE, P_COUNT };

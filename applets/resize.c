@@ -9,9 +9,9 @@
 #include "../cli/vm.h"
 
 static const struct opt resize_opts[] = {
-	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LEGACY('f', "force", NULL, "allow shrinking (data past the new end is lost)", OPT_C_NONE, NULL),
+	LEGACY_QUIET("print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info resize_info = {
@@ -23,6 +23,7 @@ const struct applet_info resize_info = {
 		"filesystems are left as they are. Shrinking needs --force.\n"
 		"Exit status 3: no VM N; 4: the VM is running.",
 	.opts = resize_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 };
 

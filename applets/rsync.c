@@ -8,12 +8,10 @@
 
 
 static const struct opt rsync_opts[] = {
-	{ 'u', "user", "USER", "copy as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "copy at once: no VM lookup, no waiting" },
-	OPT_END
+	OPT_LEGACY('u', "user", "USER", "copy as USER (default root)", OPT_C_NONE, NULL),
+	OPT_LEGACY('t', "timeout", "SECONDS", "wait at most this long for ssh (default 300)", OPT_C_NONE, NULL),
+	OPT_LEGACY(VM_OPT_NO_WAIT, "no-wait", NULL, "copy at once: no VM lookup, no waiting", OPT_C_NONE, NULL),
+	OPT_END()
 };
 
 const struct applet_info rsync_info = {
@@ -32,6 +30,7 @@ const struct applet_info rsync_info = {
 		"not answering in time or a copy failed; 2: usage; 3: no "
 		"VM N.",
 	.opts = rsync_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,

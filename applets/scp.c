@@ -9,14 +9,11 @@
 enum { OPT_SFTP = OPT_K_FIRST_FREE };
 
 static const struct opt scp_opts[] = {
-	{ 'u', "user", "USER", "copy as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "copy at once: no VM lookup, no waiting" },
-	{ OPT_SFTP, "sftp", NULL,
-	  "use the SFTP protocol (the guest needs an sftp-server)" },
-	OPT_END
+	OPT_LEGACY('u', "user", "USER", "copy as USER (default root)", OPT_C_NONE, NULL),
+	OPT_LEGACY('t', "timeout", "SECONDS", "wait at most this long for ssh (default 300)", OPT_C_NONE, NULL),
+	OPT_LEGACY(VM_OPT_NO_WAIT, "no-wait", NULL, "copy at once: no VM lookup, no waiting", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_SFTP, "sftp", NULL, "use the SFTP protocol (the guest needs an sftp-server)", OPT_C_NONE, NULL),
+	OPT_END()
 };
 
 const struct applet_info scp_info = {
@@ -38,6 +35,7 @@ const struct applet_info scp_info = {
 		"Exit status: that of scp for one VM; 1: not running, ssh not "
 		"answering in time or a copy failed; 2: usage; 3: no VM N.",
 	.opts = scp_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,

@@ -11,13 +11,11 @@
 enum { OPT_TTY = OPT_K_FIRST_FREE };
 
 static const struct opt ssh_opts[] = {
-	{ 'u', "user", "USER", "log in as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "connect at once: no VM lookup, no waiting" },
-	{ OPT_TTY, "tty", NULL, "give the remote command a terminal (ssh -t)" },
-	OPT_END
+	OPT_LEGACY('u', "user", "USER", "log in as USER (default root)", OPT_C_NONE, NULL),
+	OPT_LEGACY('t', "timeout", "SECONDS", "wait at most this long for ssh (default 300)", OPT_C_NONE, NULL),
+	OPT_LEGACY(VM_OPT_NO_WAIT, "no-wait", NULL, "connect at once: no VM lookup, no waiting", OPT_C_NONE, NULL),
+	OPT_LEGACY(OPT_TTY, "tty", NULL, "give the remote command a terminal (ssh -t)", OPT_C_NONE, NULL),
+	OPT_END()
 };
 
 const struct applet_info ssh_info = {
@@ -47,6 +45,7 @@ const struct applet_info ssh_info = {
 		"no DHCP lease, no answer, port closed, no banner); 2: usage; "
 		"3: no VM N.",
 	.opts = ssh_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 	.options_first = true,
 };

@@ -16,8 +16,14 @@
 
 extern const char fvm_version[];
 
+/* The table made from applets/applets.def, in its order. */
+extern const struct applet applets[];
+extern const unsigned applets_count;
+/* the applet of that name (whole names only), or NULL */
+const struct applet *applet_find(const char *name);
+
 /*
- * Personalities (applets/fastvm.c): the binary called as fast-vm or
+ * Personalities (compat/): the binary called as fast-vm or
  * fast-vm-image takes fast-vm 1.7's command lines.
  */
 struct personality {
@@ -31,16 +37,44 @@ int configure_fastvm_main(int argc, char **argv);
 int fastvm_net_cleanup_main(int argc, char **argv);
 /* completion for a personality's command line; false when words[0] is
  * not one */
-bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);
+bool fastvm_complete(const struct opt_completer *c, int nwords, char **words);
 /* the applet being run */
 extern const struct applet *current_applet;
 
 /*
- * The option loop of an applet: returns the next option key with *arg,
- * or -1 when the positionals start (at st->ind). -h prints the help and
- * exits 0; a bad option prints a one-line error and exits 2.
+ * Parse the running applet's options into the variables its table binds
+ * and check the number of positionals (opt_parse); on return argv[0] ..
+ * argv[argc - 1] are the positionals. -h prints the help and exits 0; a
+ * usage error prints one line and a hint, and exits 2.
  */
+void applet_args(int *argc, char ***argv);
+
+/*
+ * Transitional: the option loop of applets whose tables do not bind
+ * variables yet. OPT_LEGACY entries queue their key (a short option
+ * character or an OPT_K_ value) and argument; applet_opt() parses once
+ * and then returns the queued keys in order, -1 at the positionals
+ * (st->ind).
+ */
+enum { OPT_K_JSON = 0x10000, OPT_K_FIRST_FREE };
+int legacy_opt(const struct opt *o, const char *arg);
+#define OPT_LEGACY(k, l, a, h, c, w)                                    \
+	{ .type = OPT_T_CALLBACK, .short_name = ((k) < 256 ? (k) : 0),  \
+	  .long_name = (l), .arg = (a), .help = (h), .complete = (c),   \
+	  .words = (w), .val = (k), .cb = legacy_opt }
+#define LEGACY_JSON                                                     \
+	OPT_LEGACY(OPT_K_JSON, "json", NULL,                            \
+		   "print JSON instead of a table", OPT_C_NONE, NULL)
+#define LEGACY_QUIET(h) OPT_LEGACY('q', "quiet", NULL, h, OPT_C_NONE, NULL)
+struct opt_state {
+	int ind;
+	size_t next;
+	bool parsed;
+};
 int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg);
+/* --json and -q as an output mode: JSON when asked for, else quiet or
+ * the human table */
+enum out_mode applet_out_mode(bool json, bool quiet);
 /* report a usage error with a hint and exit 2 */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(
 	const char *fmt, ...);

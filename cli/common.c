@@ -1,4 +1,4 @@
-/* cli/common.c: option loop, usage errors and config for applets. */
+/* cli/common.c: option parsing, usage errors and config for applets. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,22 +19,60 @@ void usage_error(const char *fmt, ...)
 	exit(FVM_EXIT_USAGE);
 }
 
-int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
+void applet_args(int *argc, char ***argv)
 {
-	int c;
+	int ind = opt_parse(current_applet, *argc, *argv);
 
-	if (!st->shortopts)
-		opt_init(st, current_applet, argc, argv);
-	c = opt_next(st, arg);
-	if (c == 'h') {
+	if (ind == OPT_PARSE_HELP) {
 		opt_print_help(stdout, current_applet);
 		exit(FVM_EXIT_OK);
 	}
-	if (c == '?')
+	/* a callback may find more than bad usage: a file that is not
+	 * there (3) keeps its exit code */
+	if (ind < 0 && err_code() != FVM_EXIT_USAGE)
+		die_err();
+	if (ind < 0)
 		usage_error("%s", err_msg());
-	if (c == -1)
-		opt_release(st);
-	return c;
+	*argc -= ind;
+	*argv += ind;
+}
+
+enum out_mode applet_out_mode(bool json, bool quiet)
+{
+	return json ? OUT_JSON : quiet ? OUT_QUIET : OUT_HUMAN;
+}
+
+/* transitional: the queue of legacy options, in command-line order */
+static struct {
+	int key;
+	const char *arg;
+} legacy_q[64];
+static size_t legacy_n;
+
+int legacy_opt(const struct opt *o, const char *arg)
+{
+	if (legacy_n == sizeof(legacy_q) / sizeof(legacy_q[0]))
+		return err_set(FVM_EXIT_USAGE, "too many options");
+	legacy_q[legacy_n].key = (int)o->val;
+	legacy_q[legacy_n++].arg = arg;
+	return 0;
+}
+
+int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
+{
+	if (!st->parsed) {
+		int n = argc;
+		char **v = argv;
+
+		legacy_n = 0;
+		applet_args(&n, &v);
+		st->ind = argc - n;
+		st->parsed = true;
+	}
+	if (st->next == legacy_n)
+		return -1;
+	*arg = legacy_q[st->next].arg;
+	return legacy_q[st->next++].key;
 }
 
 struct fvm_conf *applet_conf(void)
