@@ -10,9 +10,15 @@
 #include "../lib/tmpl.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool is_short, json;
+} opt;
+
 static const struct opt profiles_opts[] = {
-	OPT_LEGACY('s', "short", NULL, "profile names only, one a line (fast-vm's short)", OPT_C_NONE, NULL),
-	LEGACY_JSON,
+	OPT_BOOL('s', "short", &opt.is_short,
+		 "profile names only, one a line (fast-vm's short)"),
+	OPT_JSON(&opt.json),
 	OPT_END()
 };
 
@@ -29,7 +35,6 @@ const struct applet_info profiles_info = {
 		"--json gives the three as booleans and adds the profile's "
 		"directory and which of the two it is in (user or system).",
 	.opts = profiles_opts,
-	.max_args = OPT_ARGS_ANY,
 };
 
 enum { P_NAME, P_IMAGE, P_XML, P_HACKS, P_DHACKS, P_DIR, P_WHERE, P_COUNT };
@@ -85,23 +90,15 @@ static char *base_image(const char *pdir)
 
 int profiles_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct out_table *t;
 	struct prof *p = NULL;
 	size_t n = 0, cap = 0;
-	const char *arg, *dirs[2];
-	int ch;
+	const char *dirs[2];
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (ch == 's')
-			mode = OUT_QUIET;
-	}
-	if (argc > st.ind)
-		usage_error("profiles takes no arguments");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.is_short);
 	c = applet_conf();
 	dirs[0] = c->user_dir;
 	dirs[1] = c->system_dir;
