@@ -48,30 +48,6 @@ extern const struct applet *current_applet;
  * usage error prints one line and a hint, and exits 2.
  */
 void applet_args(int *argc, char ***argv);
-
-/*
- * Transitional: the option loop of applets whose tables do not bind
- * variables yet. OPT_LEGACY entries queue their key (a short option
- * character or an OPT_K_ value) and argument; applet_opt() parses once
- * and then returns the queued keys in order, -1 at the positionals
- * (st->ind).
- */
-enum { OPT_K_JSON = 0x10000, OPT_K_FIRST_FREE };
-int legacy_opt(const struct opt *o, const char *arg);
-#define OPT_LEGACY(k, l, a, h, c, w)                                    \
-	{ .type = OPT_T_CALLBACK, .short_name = ((k) < 256 ? (k) : 0),  \
-	  .long_name = (l), .arg = (a), .help = (h), .complete = (c),   \
-	  .words = (w), .val = (k), .cb = legacy_opt }
-#define LEGACY_JSON                                                     \
-	OPT_LEGACY(OPT_K_JSON, "json", NULL,                            \
-		   "print JSON instead of a table", OPT_C_NONE, NULL)
-#define LEGACY_QUIET(h) OPT_LEGACY('q', "quiet", NULL, h, OPT_C_NONE, NULL)
-struct opt_state {
-	int ind;
-	size_t next;
-	bool parsed;
-};
-int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg);
 /* --json and -q as an output mode: JSON when asked for, else quiet or
  * the human table */
 enum out_mode applet_out_mode(bool json, bool quiet);

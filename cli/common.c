@@ -42,39 +42,6 @@ enum out_mode applet_out_mode(bool json, bool quiet)
 	return json ? OUT_JSON : quiet ? OUT_QUIET : OUT_HUMAN;
 }
 
-/* transitional: the queue of legacy options, in command-line order */
-static struct {
-	int key;
-	const char *arg;
-} legacy_q[64];
-static size_t legacy_n;
-
-int legacy_opt(const struct opt *o, const char *arg)
-{
-	if (legacy_n == sizeof(legacy_q) / sizeof(legacy_q[0]))
-		return err_set(FVM_EXIT_USAGE, "too many options");
-	legacy_q[legacy_n].key = (int)o->val;
-	legacy_q[legacy_n++].arg = arg;
-	return 0;
-}
-
-int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
-{
-	if (!st->parsed) {
-		int n = argc;
-		char **v = argv;
-
-		legacy_n = 0;
-		applet_args(&n, &v);
-		st->ind = argc - n;
-		st->parsed = true;
-	}
-	if (st->next == legacy_n)
-		return -1;
-	*arg = legacy_q[st->next].arg;
-	return legacy_q[st->next++].key;
-}
-
 struct fvm_conf *applet_conf(void)
 {
 	static struct fvm_conf conf;
