@@ -495,19 +495,17 @@ static bool has_fixed_appliance(const char *dir)
 	return true;
 }
 
+/* the file's text, NULL when it cannot be read */
 static char *read_file(const char *path)
 {
-	struct sbuf b = SBUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+	size_t len;
 
-	if (fd < 0)
+	if (read_file_max(path, 1 << 20, &text, &len) < 0) {
+		err_clear();
 		return NULL;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		sbuf_add(&b, chunk, (size_t)n);
-	close(fd);
-	return sbuf_detach(&b);
+	}
+	return text;
 }
 
 static char *unit_name(const char *vg)

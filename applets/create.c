@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/log.h"
 #include "../lib/fault.h"
 #include "../lib/guest.h"
@@ -228,7 +229,7 @@ static int undo_dhcp(void *arg)
 
 	if (vm_lock_net(&l, u->network) < 0)
 		return -1;
-	rc = virt_dhcp_remove(vm_virt(false), u->network, u->mac, u->ip);
+	rc = dhcp_remove(vm_virt(false), u->network, u->mac, u->ip);
 	lock_drop(&l);
 	return rc;
 }
@@ -314,8 +315,7 @@ static int reserve_ip(struct create_ctx *x, const char *name, const char *mac,
 
 	if (vm_lock_net(&l, x->c->libvirt_network) < 0)
 		return -1;
-	rc = virt_dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip,
-			   name);
+	rc = dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip, name);
 	lock_drop(&l);
 	if (rc < 0)
 		return err_context("DHCP reservation of %s", ip);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/log.h"
 #include "../lib/fault.h"
 #include "../lib/hack.h"
@@ -107,14 +108,14 @@ static int remove_reservation(struct delete_ctx *x, const char *mac,
 
 	if (vm_lock_net(&l, x->c->libvirt_network) < 0)
 		return -1;
-	rc = virt_dhcp_remove(vm_virt(false), x->c->libvirt_network, mac, ip);
+	rc = dhcp_remove(vm_virt(false), x->c->libvirt_network, mac, ip);
 	lock_drop(&l);
 	if (rc < 0)
 		return -1;
 	fault_point("delete.after-dhcp-remove");
 	/* dnsmasq would otherwise keep the address for the old MAC until
 	 * the lease runs out */
-	if (virt_release_lease(vm_virt(false), x->c->libvirt_network, mac,
+	if (dhcp_release_lease(vm_virt(false), x->c->libvirt_network, mac,
 			       ip) != 0) {
 		warning("%s", err_msg());
 		err_clear();
@@ -188,8 +189,8 @@ static int delete_one(int n, void *ctx)
 	    store_vm_remove(vm_store(), e.name) < 0) {
 		/* the domain stays, so delete can be run again */
 		if (mac)
-			virt_dhcp_add(vm_virt(false), x->c->libvirt_network,
-				      mac, ip, e.name);
+			dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip,
+				 e.name);
 		goto out;
 	}
 	fault_point("delete.after-disk-remove");

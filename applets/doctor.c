@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/log.h"
 #include "../lib/reconcile.h"
 #include "../cli/vm.h"
@@ -239,9 +240,8 @@ static int fix_dhcp_remove(struct doctor *d, struct finding *f)
 {
 	if (net_lock(d) < 0)
 		return -1;
-	return virt_dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0
-		       ? -1
-		       : 0;
+	return dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0 ? -1
+									: 0;
 }
 
 static int fix_dhcp_add(struct doctor *d, struct finding *f)
@@ -250,30 +250,22 @@ static int fix_dhcp_add(struct doctor *d, struct finding *f)
 
 	if (net_lock(d) < 0)
 		return -1;
-	return virt_dhcp_add(d->v, d->c->libvirt_network, f->a, f->b,
-			     e ? e->name : NULL);
+	return dhcp_add(d->v, d->c->libvirt_network, f->a, f->b,
+			e ? e->name : NULL);
 }
 
 static int fix_lease(struct doctor *d, struct finding *f)
 {
 	/* 1: dhcp_release is missing, the message says so */
-	return virt_release_lease(d->v, d->c->libvirt_network, f->a, f->b)
-		       ? -1
-		       : 0;
+	return dhcp_release_lease(d->v, d->c->libvirt_network, f->a, f->b) ? -1
+									   : 0;
 }
 
 /* ---- checks ---- */
 
 static char *disk_command(struct doctor *d, const char *name)
 {
-	if (!strcmp(store_kind(d->s), "lvm"))
-		return xasprintf("lvremove -f %s/%s", d->c->thinpool_vg, name);
-	char *path = store_disk_path(d->s, name);
-	char *cmd = xasprintf("rm %s", path ? path : name);
-
-	err_clear();
-	free(path);
-	return cmd;
+	return store_remove_command(d->s, name);
 }
 
 static void load_vms(struct doctor *d)
@@ -345,7 +337,7 @@ static void check_dhcp(struct doctor *d)
 	struct dhcp_host *h = NULL;
 	size_t nh = 0;
 
-	if (virt_dhcp_hosts(d->v, d->c->libvirt_network, &h, &nh) < 0) {
+	if (dhcp_hosts(d->v, d->c->libvirt_network, &h, &nh) < 0) {
 		add(d, "network", -1, NULL, xstrdup(d->c->libvirt_network),
 		    xasprintf("cannot read its DHCP reservations: %s",
 			      err_msg()),
@@ -412,7 +404,7 @@ static void check_dhcp(struct doctor *d)
 		f->a = xstrdup(d->macs[i]);
 		f->b = xstrdup(ip);
 	}
-	virt_dhcp_hosts_free(h, nh);
+	dhcp_hosts_free(h, nh);
 }
 
 /* DHCP leases against the VMs: a lease is right when a VM with its MAC
@@ -424,7 +416,7 @@ static void check_leases(struct doctor *d)
 
 	if (d->no_net)
 		return;
-	if (virt_dhcp_leases(d->v, d->c->libvirt_network, &l, &nl) < 0) {
+	if (dhcp_leases(d->v, d->c->libvirt_network, &l, &nl) < 0) {
 		add(d, "network", -1, NULL, xstrdup(d->c->libvirt_network),
 		    xasprintf("cannot read its DHCP leases: %s", err_msg()),
 		    xstrdup("fvm configure"));
@@ -464,7 +456,7 @@ static void check_leases(struct doctor *d)
 		f->a = xstrdup(l[i].mac);
 		f->b = xstrdup(l[i].ip);
 	}
-	virt_dhcp_leases_free(l, nl);
+	dhcp_leases_free(l, nl);
 }
 
 static void check_known_hosts(struct doctor *d)
@@ -596,12 +588,16 @@ static void check_temp(struct doctor *d)
 	}
 	store_list_free(names);
 	check_temp_dir(d, d->c->store_dir, RECONCILE_STORE_DIR);
-	p = xasprintf("%s/images", d->c->store_dir);
-	check_temp_dir(d, p, RECONCILE_SHA_DIR);
-	free(p);
-	p = xasprintf("%s/sha256", d->c->store_dir);
-	check_temp_dir(d, p, RECONCILE_SHA_DIR);
-	free(p);
+	/* both backends' checksum directories: the store may have been
+	 * switched */
+	for (int i = 0; i < 2; i++) {
+		struct fvm_conf other = *d->c;
+
+		other.storage = i ? FVM_STORAGE_LVM : FVM_STORAGE_DIR;
+		p = store_sha_dir(&other);
+		check_temp_dir(d, p, RECONCILE_SHA_DIR);
+		free(p);
+	}
 	check_temp_dir(d, d->c->system_dir, RECONCILE_CONF_DIR);
 	if (strcmp(d->c->user_dir, d->c->system_dir))
 		check_temp_dir(d, d->c->user_dir, RECONCILE_CONF_DIR);
@@ -610,10 +606,8 @@ static void check_temp(struct doctor *d)
 static void check_pool(struct doctor *d)
 {
 	struct store_pool p;
-	bool lvm = !strcmp(store_kind(d->s), "lvm");
-	char *name = lvm ? xasprintf("%s/%s", d->c->thinpool_vg,
-				     d->c->thinpool_lv)
-			 : xstrdup(d->c->store_dir);
+	bool lvm = store_caps(d->s) & STORE_CAP_THIN_POOL;
+	char *name = store_pool_name(d->c);
 	int wm = d->c->pool_watermark;
 	double data, meta;
 

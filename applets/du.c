@@ -65,23 +65,6 @@ static const struct out_col du_cols[U_COUNT] = {
 	[U_VMS_UNSHARED] = { "vms_unshared", "VMs' own", OUT_INT },
 };
 
-#define GIB (1024.0 * 1024 * 1024)
-
-/* "10g( 12.34%)" as fast-vm printed lvs' size and data_percent */
-static void size_text(const struct du_usage *u, char *buf, size_t len)
-{
-	double gib = (double)u->size / GIB;
-	double pct = u->size ? 100.0 * (double)u->allocated / (double)u->size
-			     : 0;
-	char g[32];
-
-	if (gib == (double)(long long)gib)
-		snprintf(g, sizeof(g), "%.0f", gib);
-	else
-		snprintf(g, sizeof(g), "%.2f", gib);
-	snprintf(buf, len, "%3sg(%6.2f%%)", g, pct);
-}
-
 /* fast-vm's 20-segment bar; like it, a part that rounds to nothing
  * still gets one segment */
 static void bar(const struct du_usage *u, char out[23])
@@ -164,7 +147,7 @@ int du_main(int argc, char **argv)
 	}
 	c = applet_conf();
 	s = vm_store();
-	lvm = !strcmp(store_kind(s), "lvm");
+	lvm = store_caps(s) & STORE_CAP_THIN_POOL;
 	if (virt_list_vms(vm_virt(false), c, true, &vms, &nvms) < 0)
 		die_err();
 	for (size_t i = 0; i < l.len; i++) {
@@ -212,7 +195,7 @@ int du_main(int argc, char **argv)
 		put_usage(t, &u);
 		is->vms_unshared += u.unshared;
 		is->split_known = is->split_known && u.split_known;
-		size_text(&u, size, sizeof(size));
+		fastvm_size_text(u.size, u.allocated, size, sizeof(size));
 		bar(&u, b);
 		if (u.split_known)
 			sbuf_addf(&rows,
@@ -271,7 +254,7 @@ int du_main(int argc, char **argv)
 			continue;
 		}
 		put_usage(t, &u);
-		size_text(&u, size, sizeof(size));
+		fastvm_size_text(u.size, u.allocated, size, sizeof(size));
 		sbuf_addf(&rows, "=== Image %s: %s, %zu VM%s", is->image, size,
 			  is->vms, is->vms == 1 ? "" : "s");
 		if (is->split_known)

@@ -61,7 +61,6 @@ const struct applet_info export_info = {
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 
-#define GIB ((uint64_t)1 << 30)
 #define BUF (1024u * 1024)
 
 /* zst and gzip are taken too, as by fast-vm-image and fvm import */

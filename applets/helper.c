@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/privop.h"
 #include "../lib/proc.h"
 #include "../lib/store.h"
@@ -70,21 +71,34 @@ const struct applet_info helper_info = {
 	.opts = helper_opts,
 };
 
-/* Who asked: sudo's SUDO_USER when its uid matches SUDO_UID, else the
- * real user (root running the helper itself). */
-static void who_asks(char *name, size_t len, uid_t *uid, gid_t *gid)
+/*
+ * Who asked. Under sudo (any of SUDO_UID, SUDO_USER, SUDO_COMMAND set):
+ * the user SUDO_USER names, who must exist and have the uid SUDO_UID;
+ * anything else is refused, never taken for root. Without sudo: the real
+ * user (root running the helper itself).
+ */
+static int who_asks(bool under_sudo, char *name, size_t len, uid_t *uid,
+		    gid_t *gid)
 {
 	const char *su = getenv("SUDO_USER"), *suid = getenv("SUDO_UID");
 	struct passwd *pw = NULL;
 	long id;
 
-	if (su && suid && parse_int(suid, 0, INT_MAX, &id)) {
-		pw = getpwnam(su);
-		if (pw && pw->pw_uid != (uid_t)id)
-			pw = NULL;
-	}
-	if (!pw)
+	if (under_sudo) {
+		if (su && suid && parse_int(suid, 0, INT_MAX, &id)) {
+			pw = getpwnam(su);
+			if (pw && pw->pw_uid != (uid_t)id)
+				pw = NULL;
+		}
+		/* the values are the caller's: not repeated here */
+		if (!pw)
+			return err_set(HELPER_EXIT_REFUSED,
+				       "run through sudo, but SUDO_USER and "
+				       "SUDO_UID do not name one user: cannot "
+				       "tell who asks");
+	} else {
 		pw = getpwuid(getuid());
+	}
 	if (pw) {
 		snprintf(name, len, "%s", pw->pw_name);
 		*uid = pw->pw_uid;
@@ -94,6 +108,7 @@ static void who_asks(char *name, size_t len, uid_t *uid, gid_t *gid)
 		*uid = getuid();
 		*gid = getgid();
 	}
+	return 0;
 }
 
 /*
@@ -101,7 +116,8 @@ static void who_asks(char *name, size_t len, uid_t *uid, gid_t *gid)
  * directory) itself root's and writable by root only; every directory
  * above root's and not writable by others, unless sticky (/tmp).
  */
-static int trusted_path(const char *what, const char *path, bool dir)
+static int trusted_path(const char *what, const char *path, bool dir,
+			char *resolved)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -117,6 +133,8 @@ static int trusted_path(const char *what, const char *path, bool dir)
 		return err_set(HELPER_EXIT_REFUSED,
 			       "%s %s may be changed by others than root", what,
 			       real);
+	if (resolved)
+		memcpy(resolved, real, sizeof(real));
 	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
 		if (slash == real)
 			slash[1] = '\0';
@@ -134,6 +152,84 @@ static int trusted_path(const char *what, const char *path, bool dir)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * Every step of path as written, not resolved, root's: directories not
+ * writable by others (unless sticky), symlinks root's. Else a user could
+ * point a symlink of theirs on the way at another file after the check.
+ */
+static int trusted_prefixes(const char *what, const char *path)
+{
+	char *p = xstrdup(path), *slash = p;
+	struct stat st;
+	int rc = 0;
+
+	while (rc == 0 && (slash = strchr(slash + 1, '/'))) {
+		*slash = '\0';
+		if (lstat(p, &st) < 0)
+			rc = err_sys(FVM_EXIT_USAGE, "%s %s: %s", what, path, p);
+		else if (st.st_uid != 0 ||
+			 (S_ISDIR(st.st_mode) && (st.st_mode & 022) &&
+			  !(st.st_mode & S_ISVTX)))
+			rc = err_set(HELPER_EXIT_REFUSED,
+				     "%s %s: %s may be changed by others than "
+				     "root",
+				     what, path, p);
+		*slash = '/';
+	}
+	free(p);
+	return rc;
+}
+
+#define HELPER_CONF_MAX (1 << 20)
+
+/*
+ * Load the configuration from path, resolved once and opened once: the
+ * file read is the file checked (fstat on the descriptor it is read
+ * from), whatever happens to the path meanwhile.
+ */
+static int load_config(const char *path, struct fvm_conf *c)
+{
+	struct sbuf text = SBUF_INIT;
+	char real[PATH_MAX], chunk[8192];
+	struct stat st;
+	ssize_t n = 0;
+	int fd, rc;
+
+	conf_defaults(c);
+	if (path[0] != '/')
+		return err_set(FVM_EXIT_USAGE,
+			       "config %s is not an absolute path", path);
+	if (trusted_prefixes("config", path) < 0 ||
+	    trusted_path("config", path, false, real) < 0)
+		return -1;
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(FVM_EXIT_USAGE, "cannot read config %s", real);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		return err_set(HELPER_EXIT_REFUSED,
+			       "config %s may be changed by others than root",
+			       real);
+	}
+	while (text.len <= HELPER_CONF_MAX &&
+	       (n = read(fd, chunk, sizeof(chunk))) > 0)
+		sbuf_add(&text, chunk, (size_t)n);
+	if (text.len > HELPER_CONF_MAX)
+		rc = err_set(FVM_EXIT_USAGE, "config %s is larger than 1 MiB",
+			     real);
+	else if (n < 0)
+		rc = err_sys(FVM_EXIT_USAGE, "cannot read config %s", real);
+	else
+		rc = conf_parse(c, real, text.s ? text.s : "", text.len);
+	close(fd);
+	sbuf_release(&text);
+	free(c->path);
+	c->path = xstrdup(real);
+	c->file_found = rc == 0;
+	return rc;
 }
 
 static bool in_group(const char *user, gid_t base, gid_t want)
@@ -183,7 +279,7 @@ static int dir_store_safe(const struct fvm_conf *c, const char *const *names)
 	static const char *const suffixes[] = { ".raw", ".qcow2" };
 	int rc = 0;
 
-	if (trusted_path("store", c->store_dir, true) < 0)
+	if (trusted_path("store", c->store_dir, true, NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *path = xasprintf("%s/%s", c->store_dir, subs[i]);
@@ -338,6 +434,47 @@ static int disk_in_store(struct helper_ctx *x, const char *what,
 	return err_set(FVM_EXIT_NOTFOUND, "%s %s not found", what, name);
 }
 
+/* A VM disk the helper would hand to qemu-img as root must be one no
+ * member can shape (store_vm_check): anything else is refused. */
+static int vm_disk_sound(struct helper_ctx *x)
+{
+	char msg[1024];
+
+	if (store_vm_check(x->s, x->r->vm) == 0)
+		return 0;
+	if (err_code() != FVM_EXIT_FAIL)
+		return -1;
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	return err_set(HELPER_EXIT_REFUSED, "%s", msg);
+}
+
+/*
+ * A disk grows by no more than the store has free (the thin pool's free
+ * data space, the store filesystem's free space): the helper makes no
+ * disk that could never be filled, and a member cannot have qemu-img
+ * rewrite a 64 TiB disk's tables back and forth.
+ */
+static int growth_fits(struct helper_ctx *x)
+{
+	struct store_usage u;
+	struct store_pool p;
+	uint64_t room;
+
+	if (store_usage(x->s, x->r->vm, &u) < 0 ||
+	    store_pool_status(x->s, &p) < 0)
+		return -1;
+	if (!u.exists || x->r->size <= u.size)
+		return 0;
+	room = p.size > p.used ? p.size - p.used : 0;
+	if (x->r->size - u.size <= room)
+		return 0;
+	return err_set(HELPER_EXIT_REFUSED,
+		       "growing %s by %llu bytes is more than the %llu bytes "
+		       "free in the store",
+		       x->r->vm, (unsigned long long)(x->r->size - u.size),
+		       (unsigned long long)room);
+}
+
 static int do_request(struct helper_ctx *x)
 {
 	const struct helper_req *r = x->r;
@@ -361,8 +498,8 @@ static int do_request(struct helper_ctx *x)
 		if (!ctx_virt(x))
 			return -1;
 		/* not installed (1) is recorded as FVM_EXIT_NOTFOUND */
-		rc = virt_release_lease(x->v, x->c->libvirt_network, r->mac,
-					ip);
+		rc =
+		    dhcp_release_lease(x->v, x->c->libvirt_network, r->mac, ip);
 		return rc ? -1 : 0;
 	}
 	if (x->c->storage == FVM_STORAGE_DIR && r->vm[0] &&
@@ -390,7 +527,8 @@ static int do_request(struct helper_ctx *x)
 		return store_vm_remove(x->s, r->vm);
 	case HELPER_OP_RESIZE:
 		if (check_domains(x, true, NULL, NULL) < 0 ||
-		    disk_in_store(x, "VM disk", r->vm) < 0)
+		    disk_in_store(x, "VM disk", r->vm) < 0 ||
+		    vm_disk_sound(x) < 0 || growth_fits(x) < 0)
 			return -1;
 		return store_resize(x->s, r->vm, r->size, r->shrink);
 	case HELPER_OP_RELEASE_LEASE:
@@ -465,8 +603,8 @@ int helper_main(int argc, char **argv)
 	char user[256], buf[HELPER_REQ_MAX + 1];
 	char *path, *what;
 	bool under_sudo;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 	ssize_t len;
 	int rc;
 
@@ -486,10 +624,14 @@ int helper_main(int argc, char **argv)
 		die(HELPER_EXIT_NOT_ROOT,
 		    "fvm helper works as root only: fvm runs it through "
 		    "'sudo -n' for users who are not root");
-	who_asks(user, sizeof(user), &uid, &gid);
+	under_sudo = getenv("SUDO_UID") || getenv("SUDO_USER") ||
+		     getenv("SUDO_COMMAND");
+	if (who_asks(under_sudo, user, sizeof(user), &uid, &gid) < 0) {
+		openlog("fvm-helper", LOG_PID, LOG_AUTHPRIV);
+		return finish("?", "request", err_code());
+	}
 	/* the config is root's choice: the sudoers rule's --config, or
 	 * FVM_CONFIG when root runs the helper itself */
-	under_sudo = getenv("SUDO_UID") != NULL;
 	env = getenv("FVM_CONFIG");
 	if (config)
 		path = xstrdup(config);
@@ -503,14 +645,15 @@ int helper_main(int argc, char **argv)
 	setenv("PATH", PROC_DEFAULT_PATH, 1);
 	setenv("LC_ALL", "C", 1);
 	umask(022);
-	if (config || access(path, F_OK) == 0) {
-		if (trusted_path("config", path, false) < 0)
-			die_err();
-		setenv("FVM_CONFIG", path, 1);
-	}
+	if (config || access(path, F_OK) == 0)
+		rc = load_config(path, &conf);
+	else
+		rc = conf_load(&conf);
 	free(path);
-	if (conf_load(&conf) < 0)
+	if (rc < 0) {
+		conf_release(&conf);
 		die_err();
+	}
 	openlog("fvm-helper", LOG_PID, LOG_AUTHPRIV);
 
 	x.c = &conf;
@@ -523,10 +666,13 @@ int helper_main(int argc, char **argv)
 	len = read_request(buf, sizeof(buf));
 	if (len < 0) {
 		err_sys(FVM_EXIT_FAIL, "cannot read the request");
-		return finish(user, "request", FVM_EXIT_FAIL);
+		rc = finish(user, "request", FVM_EXIT_FAIL);
+		goto out;
 	}
-	if (helper_parse(buf, (size_t)len, &x.pol, &req) < 0)
-		return finish(user, "request", HELPER_EXIT_INVALID);
+	if (helper_parse(buf, (size_t)len, &x.pol, &req) < 0) {
+		rc = finish(user, "request", HELPER_EXIT_INVALID);
+		goto out;
+	}
 	x.r = &req;
 	what = describe(&req);
 	rc = 0;
@@ -542,6 +688,7 @@ int helper_main(int argc, char **argv)
 		rc = do_request(&x);
 	rc = finish(user, what, rc < 0 ? err_code() : 0);
 	free(what);
+out:
 	if (x.s)
 		store_close(x.s);
 	if (x.v)

@@ -108,7 +108,7 @@ static int compact_image(const char *name, bool tcg, struct out_table *out)
 			"running; stop it first", disk, name);
 		goto out;
 	}
-	if (!strcmp(store_kind(image_store()), "dir")) {
+	if (store_caps(image_store()) & STORE_CAP_VMS_READ_IMAGE) {
 		size_t n = 0;
 
 		vms = image_vm_disks(name);

@@ -87,7 +87,7 @@ int image_resize_main(int argc, char **argv)
 			printf("image %s resized to %llu bytes (%.2fg); only "
 			       "VMs created from now on get the new size\n",
 			       name, (unsigned long long)u.size,
-			       (double)u.size / (1 << 30));
+			       (double)u.size / (double)GIB);
 	}
 	free(disk);
 	lock_drop(&l);

@@ -89,7 +89,7 @@ int images_main(int argc, char **argv)
 			err_clear();
 		}
 		snprintf(text, sizeof(text), "%.2fg(%6.2f%%)",
-			 (double)u.size / (1 << 30),
+			 (double)u.size / (double)GIB,
 			 u.size ? 100.0 * (double)u.allocated / (double)u.size :
 				  0.0);
 		out_row(t);

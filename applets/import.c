@@ -65,8 +65,10 @@ const struct applet_info import_info = {
 };
 
 #define IMPORT_BUF (1024u * 1024)
-#define GIB ((uint64_t)1 << 30)
 #define MIB ((uint64_t)1 << 20)
+/* data of unknown size grows the image up to the largest disk fvm makes
+ * (fvm helper's 64 TiB); --size sets any other bound */
+#define IMPORT_GROW_MAX ((uint64_t)1 << 46)
 
 static const char *const conf_file_fmt[PACK_NFILES] = {
 	[PACK_XML] = "config-%s.xml",
@@ -111,29 +113,6 @@ static int undo_unlink(void *arg)
 	return 0;
 }
 
-static int read_file(const char *path, char **data, size_t *len)
-{
-	struct sbuf b = SBUF_INIT;
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
-						 FVM_EXIT_FAIL,
-			       "%s", path);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sbuf_add(&b, buf, (size_t)n);
-	close(fd);
-	if (n < 0) {
-		sbuf_release(&b);
-		return err_sys(FVM_EXIT_FAIL, "%s", path);
-	}
-	*len = b.len;
-	*data = sbuf_detach(&b);
-	return 0;
-}
-
 /* Write the templates under hidden names now; they get their real names
  * once the image has its own (import_publish). */
 static int stage_files(struct import *im, const struct pack_files *pf)
@@ -149,7 +128,8 @@ static int stage_files(struct import *im, const struct pack_files *pf)
 		bool ok;
 
 		if (im->files[i]) {
-			if (read_file(im->files[i], &data, &len) < 0)
+			if (read_file_max(im->files[i], PACK_FILE_MAX, &data,
+					  &len) < 0)
 				return -1;
 		} else if (pf && pf->data[i]) {
 			data = xstrndup(pf->data[i], pf->len[i]);
@@ -239,7 +219,10 @@ static int create_target(struct import *im, uint64_t size, int *fd,
 	return *fd < 0 ? -1 : 0;
 }
 
-static int copy_stream(struct stream *st, struct sparse_writer *w)
+/* Copy the decoded stream into w; more than cap bytes in all is an
+ * error, too_much saying why. */
+static int copy_stream(struct stream *st, struct sparse_writer *w,
+		       uint64_t cap, const char *too_much)
 {
 	unsigned char *buf = xmalloc(IMPORT_BUF);
 	int rc = 0;
@@ -247,6 +230,10 @@ static int copy_stream(struct stream *st, struct sparse_writer *w)
 	for (;;) {
 		ssize_t n = stream_read(st, buf, IMPORT_BUF);
 
+		if (n > 0 && (uint64_t)n > cap - w->off) {
+			rc = err_set(FVM_EXIT_FAIL, "%s", too_much);
+			break;
+		}
 		if (n < 0 || (n > 0 && sparse_write(w, buf, (size_t)n) < 0)) {
 			rc = -1;
 			break;
@@ -263,23 +250,45 @@ static int undo_unlink_free(void *arg)
 	return undo_unlink(arg);
 }
 
-/* qcow2: qemu-img turns it into the raw image (reading only a local file:
- * a compressed or remote one is first decoded into a file in the store
- * dir). The checksum is of the raw result. */
+/* A local source only its owner (the importer) can change: nobody can
+ * rewrite the header fvm checked before qemu-img reads it. */
+static bool source_is_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
+/*
+ * qcow2: qemu-img turns it into the raw image. It reads the very file
+ * whose header fvm checked (no backing file, no external data file),
+ * handed over as /dev/fd/3 with the driver pinned and no backing file,
+ * never by name: qemu-img would read a name such as json:{...} or nbd:
+ * its own way, and a path may name another file by then. A compressed or
+ * remote source, or a file someone else could rewrite meanwhile, is first
+ * decoded into a file of fvm's own in the store dir. The checksum is of
+ * the raw result.
+ */
 static int import_qcow2(struct import *im, struct stream *st, int fd)
 {
-	const char *src = stream_local_path(st);
+	static char json[] = "json:{\"driver\":\"qcow2\",\"backing\":null,"
+			     "\"file\":{\"driver\":\"file\","
+			     "\"filename\":\"/dev/fd/3\"}}";
+	int src_fd = stream_local_fd(st), tfd = -1;
 	char *path = store_disk_path(im->s, im->tmp), *tmpf = NULL;
 	char *err = NULL;
+	struct proc_opts po = { 0 };
 	struct pack_scan sc;
 	struct store_usage u;
 	int rc = -1;
 
 	if (!path)
 		return -1;
-	if (!src) {
+	if (!source_is_ours(src_fd)) {
 		struct sparse_writer w;
-		int tfd;
+		uint64_t vsize, cap;
+		char *too_much;
 
 		if (mkdir(im->c->store_dir, 0755) < 0 && errno != EEXIST) {
 			err_sys(FVM_EXIT_FAIL, "%s", im->c->store_dir);
@@ -293,24 +302,36 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 			goto out;
 		}
 		txn_push(&im->txn, tmpf, undo_unlink_free, tmpf, free);
+		/* a qcow2 file is its data plus tables: twice the disk's
+		 * size and 64 MiB is more than any real one holds */
+		vsize = (uint64_t)stream_decoded_size(st);
+		cap = vsize > (UINT64_MAX - 64 * MIB) / 2 ?
+			      UINT64_MAX :
+			      2 * vsize + 64 * MIB;
+		too_much = xasprintf("%s: the qcow2 data is larger than %llu "
+				     "bytes, twice its disk's size and 64 "
+				     "MiB: not a qcow2 disk fvm imports",
+				     im->name, (unsigned long long)cap);
 		sparse_init(&w, tfd, UINT64_MAX, tmpf);
-		rc = copy_stream(st, &w);
+		rc = copy_stream(st, &w, cap, too_much);
+		free(too_much);
 		sparse_release(&w);
 		/* the file's length must cover trailing zeros too */
 		if (rc == 0 && ftruncate(tfd, (off_t)w.off) < 0)
 			rc = err_sys(FVM_EXIT_FAIL, "%s", tmpf);
-		close(tfd);
 		if (rc < 0)
 			goto out;
 		rc = -1;
-		src = tmpf;
+		src_fd = tfd;
 	}
 	{
 		char *argv[] = { "qemu-img", "convert", "-q", "-n",
-				 "--target-is-zero", "-f", "qcow2", "-O", "raw",
-				 (char *)src, path, NULL };
-		int st_rc = proc_run(argv, NULL, &err);
+				 "--target-is-zero", "-O", "raw", json, path,
+				 NULL };
+		int st_rc;
 
+		po.fd3 = src_fd;
+		st_rc = proc_run_opts(argv, &po, NULL, &err);
 		/* the decoded copy is not needed any more, whatever came */
 		if (tmpf)
 			unlink(tmpf);
@@ -333,6 +354,8 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 	pack_scan_release(&sc);
 	rc = 0;
 out:
+	if (tfd >= 0)
+		close(tfd);
 	free(err);
 	free(path);
 	return rc;
@@ -407,7 +430,7 @@ static int import_run(struct import *im)
 		size = (uint64_t)stream_decoded_size(st);
 	if (!size) {
 		/* a thin LV needs its size first; a file can grow */
-		if (!strcmp(store_kind(im->s), "dir")) {
+		if (store_caps(im->s) & STORE_CAP_GROWS) {
 			grow = true;
 			size = MIB;
 		} else {
@@ -421,11 +444,11 @@ static int import_run(struct import *im)
 			goto out;
 		goto publish;
 	}
-	sparse_init(&w, fd, grow ? UINT64_MAX : limit, im->name);
+	sparse_init(&w, fd, grow ? IMPORT_GROW_MAX : limit, im->name);
 	if (pr) {
 		if (pack_read_rest(pr, &w, &pf) < 0)
 			goto out;
-	} else if (copy_stream(st, &w) < 0) {
+	} else if (copy_stream(st, &w, UINT64_MAX, NULL) < 0) {
 		goto out;
 	}
 	if (pr) {

@@ -57,21 +57,6 @@ static const struct out_col list_cols[L_COUNT] = {
 	[L_ACTIVITY_TIME] = { "activity", "Last activity", OUT_STR, OUT_JSON_ONLY },
 };
 
-/* fast-vm prints sizes in whole GiB as lvs --units g did */
-static void size_text(const struct store_usage *u, char *buf, size_t len)
-{
-	double gib = (double)u->size / (1024.0 * 1024 * 1024);
-	double pct = u->size ? 100.0 * (double)u->allocated / (double)u->size : 0;
-	char g[32], p[16];
-
-	if (gib == (double)(long long)gib)
-		snprintf(g, sizeof(g), "%lldg", (long long)gib);
-	else
-		snprintf(g, sizeof(g), "%.2fg", gib);
-	snprintf(p, sizeof(p), "%.2f", pct);
-	snprintf(buf, len, "%4s(%6s%%)", g, p);
-}
-
 /*
  * The table is printed with fast-vm's own printf formats, not as a table
  * whose columns widen: scripts cut fast-vm's output at fixed columns, so
@@ -143,7 +128,8 @@ int list_main(int argc, char **argv)
 			continue;
 		out_str(t, L_PROFILE, e->has_meta ? e->meta.profile : NULL);
 		if (store_usage(vm_store(), e->name, &u) == 0 && u.exists) {
-			size_text(&u, size, sizeof(size));
+			fastvm_size_text(u.size, u.allocated, size,
+					 sizeof(size));
 			out_str(t, L_SIZE, size);
 			out_int(t, L_DISK_SIZE, (long long)u.size);
 			out_int(t, L_DISK_ALLOC, (long long)u.allocated);

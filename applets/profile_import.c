@@ -52,6 +52,9 @@ static int undo_remove_tree(void *arg)
 	return image_remove_tree(arg);
 }
 
+/* Templates and hack files are a few KiB; a bigger one is a mistake. */
+#define PROFILE_FILE_MAX (1024 * 1024)
+
 /* Write data, or the file at src, to dir/name with mode (umask aside). */
 static int put_file(const char *dir, const char *name, const char *src,
 		    const char *data, mode_t mode)
@@ -59,6 +62,7 @@ static int put_file(const char *dir, const char *name, const char *src,
 	char *path = xasprintf("%s/%s", dir, name);
 	char buf[65536];
 	int in = -1, out, rc = -1;
+	size_t total = 0;
 	ssize_t n = 0;
 
 	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -76,6 +80,14 @@ static int put_file(const char *dir, const char *name, const char *src,
 			goto out;
 		}
 		while ((n = read(in, buf, sizeof(buf))) > 0) {
+			total += (size_t)n;
+			if (total > PROFILE_FILE_MAX) {
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than 1 MiB: no template "
+					"or hack file is",
+					src);
+				goto out;
+			}
 			if (write(out, buf, (size_t)n) != n) {
 				err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
 				goto out;

@@ -61,33 +61,6 @@ static int by_name(const void *a, const void *b)
 		      ((const struct prof *)b)->name);
 }
 
-/* The image name in dir/NAME/base_image: its first line, blanks
- * trimmed as fast-vm's $(cat) and the shell's word splitting did. */
-static char *base_image(const char *pdir)
-{
-	char *path = xasprintf("%s/base_image", pdir);
-	char buf[256];
-	ssize_t n;
-	size_t b = 0, e;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	free(path);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	while (buf[b] && isspace((unsigned char)buf[b]))
-		b++;
-	e = strlen(buf);
-	while (e > b && isspace((unsigned char)buf[e - 1]))
-		e--;
-	return xstrndup(buf + b, e - b);
-}
-
 int profiles_main(int argc, char **argv)
 {
 	enum out_mode mode;
@@ -103,21 +76,13 @@ int profiles_main(int argc, char **argv)
 	dirs[0] = c->user_dir;
 	dirs[1] = c->system_dir;
 	for (int w = 0; w < 2; w++) {
-		DIR *d = opendir(dirs[w]);
-		struct dirent *de;
+		char **names = tmpl_profile_list(dirs[w]);
 
-		while (d && (de = readdir(d))) {
+		for (char **nm = names; *nm; nm++) {
 			bool seen = false;
 
-			/* dot entries and fvm's temporary directories too */
-			if (tmpl_check_name(de->d_name, "profile") < 0) {
-				err_clear();
-				continue;
-			}
-			if (!profile_exists(dirs[w], de->d_name))
-				continue;
 			for (size_t i = 0; i < n; i++)
-				if (!strcmp(p[i].name, de->d_name))
+				if (!strcmp(p[i].name, *nm))
 					seen = true;
 			if (seen)
 				continue;
@@ -125,30 +90,28 @@ int profiles_main(int argc, char **argv)
 				cap = cap ? 2 * cap : 16;
 				p = xrealloc(p, cap * sizeof(*p));
 			}
-			p[n].name = xstrdup(de->d_name);
+			p[n].name = xstrdup(*nm);
 			p[n++].where = w;
 		}
-		if (d)
-			closedir(d);
+		strv_free(names);
 	}
 	if (n)
 		qsort(p, n, sizeof(*p), by_name);
 	t = out_table_new(profiles_cols, P_COUNT);
 	for (size_t i = 0; i < n; i++) {
-		char *pdir = xasprintf("%s/%s", dirs[p[i].where], p[i].name);
-		char *img = base_image(pdir);
+		struct tmpl_profile pr;
 
+		tmpl_profile_read(dirs[p[i].where], p[i].name, p[i].where, &pr);
+		err_clear();
 		out_row(t);
 		out_str(t, P_NAME, p[i].name);
-		out_str(t, P_IMAGE, img);
-		out_bool(t, P_XML, image_file_exists(pdir, "config.xml"));
-		out_bool(t, P_HACKS, image_file_exists(pdir, "hacks.sh"));
-		out_bool(t, P_DHACKS,
-			 image_file_exists(pdir, "delete-hacks.sh"));
-		out_str(t, P_DIR, pdir);
+		out_str(t, P_IMAGE, pr.base_image);
+		out_bool(t, P_XML, pr.has_xml);
+		out_bool(t, P_HACKS, pr.has_hacks);
+		out_bool(t, P_DHACKS, pr.has_delete_hacks);
+		out_str(t, P_DIR, pr.dir);
 		out_str(t, P_WHERE, p[i].where ? "system" : "user");
-		free(img);
-		free(pdir);
+		tmpl_profile_release(&pr);
 		free(p[i].name);
 	}
 	out_print_list(t, mode, stdout);

@@ -1,7 +1,9 @@
 /* cli/common.c: option parsing, usage errors and config for applets. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "applet.h"
 
@@ -25,6 +27,14 @@ void applet_args(int *argc, char ***argv)
 
 	if (ind == OPT_PARSE_HELP) {
 		opt_print_help(stdout, current_applet);
+		/* help on a full disk or a closed pipe is no success (a
+		 * reader that went away is not worth a message) */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			if (errno != EPIPE)
+				error("writing to standard output: %s",
+				      strerror(errno));
+			exit(FVM_EXIT_FAIL);
+		}
 		exit(FVM_EXIT_OK);
 	}
 	/* a callback may find more than bad usage: a file that is not

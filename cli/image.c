@@ -49,11 +49,7 @@ const char *image_conf_dir(void)
 
 char *image_sha_path(const char *disk)
 {
-	struct fvm_conf *c = applet_conf();
-
-	if (!strcmp(store_kind(image_store()), "dir"))
-		return xasprintf("%s/images/%s.sha256", c->store_dir, disk);
-	return xasprintf("%s/sha256/%s.sha256", c->store_dir, disk);
+	return store_sha_path(applet_conf(), disk);
 }
 
 int image_sha_read(const char *disk, char hex[65])
@@ -82,10 +78,9 @@ int image_sha_read(const char *disk, char hex[65])
 int image_sha_write(const char *disk, const char *hex)
 {
 	char *path = image_sha_path(disk);
-	char *tmp = xasprintf("%s.tmp", path);
 	char *dir = xstrdup(path);
-	int fd, rc = 0;
-	FILE *f;
+	char *line = xasprintf("%s  %s\n", hex, disk);
+	int rc = 0;
 
 	*strrchr(dir, '/') = '\0';
 	/* lvm: the checksum dir, and FVM_STORE_DIR above it, are made on
@@ -94,20 +89,10 @@ int image_sha_write(const char *disk, const char *hex)
 		rc = err_sys(FVM_EXIT_FAIL, "%s", applet_conf()->store_dir);
 	if (!rc && mkdir(dir, 0755) < 0 && errno != EEXIST)
 		rc = err_sys(FVM_EXIT_FAIL, "%s", dir);
-	fd = rc ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			    0644);
-	if (!rc && fd < 0)
-		rc = err_sys(FVM_EXIT_FAIL, "%s", tmp);
-	if (fd >= 0) {
-		f = fdopen(fd, "w");
-		fprintf(f, "%s  %s\n", hex, disk);
-		if (fclose(f) != 0 || rename(tmp, path) < 0) {
-			rc = err_sys(FVM_EXIT_FAIL, "%s", path);
-			unlink(tmp);
-		}
-	}
+	if (!rc)
+		rc = write_file_atomic(path, line, strlen(line), 0644);
+	free(line);
 	free(dir);
-	free(tmp);
 	free(path);
 	return rc;
 }
@@ -215,13 +200,7 @@ void profile_check_name(const char *name)
 
 bool profile_exists(const char *dir, const char *name)
 {
-	struct stat st;
-	char *d = xasprintf("%s/%s", dir, name);
-	bool ok = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
-		  image_file_exists(d, "base_image");
-
-	free(d);
-	return ok;
+	return tmpl_profile_exists(dir, name);
 }
 
 int profile_lock(struct lock *l, const char *name)
@@ -257,7 +236,6 @@ int image_remove_tree(const char *path)
 	return 0;
 }
 
-#define GIB ((uint64_t)1 << 30)
 #define HASH_BUF (1024u * 1024)
 
 int image_hash(const char *disk, bool parts, bool progress,

@@ -1,5 +1,6 @@
 /* cli/main.c: the fvm multi-call entry point: pick the applet, run it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,27 @@ static int close_stdout(int rc)
 	return rc ? rc : FVM_EXIT_FAIL;
 }
 
+/*
+ * Descriptors 0-2 must be open before fvm opens anything: a lock file or
+ * a disk opened as a closed stdout would get the output, as a closed
+ * stderr the errors. A closed one becomes /dev/null opened the wrong way
+ * round (stdin write-only, stdout and stderr read-only), as glibc does
+ * for set-user-ID programs, so using it still fails and says so.
+ */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		/* the lowest free descriptor is fd itself */
+		if (n != fd)
+			_exit(FVM_EXIT_FAIL);
+	}
+}
+
 static int run_applet(const struct applet *ap, int argc, char **argv)
 {
 	static char name[64];
@@ -61,6 +83,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	const struct applet *ap;
 
+	std_fds_open();
 	/* a closed pipe is reported through write errors, not a signal, so
 	 * that partial output and cleanup are handled in one place */
 	signal(SIGPIPE, SIG_IGN);

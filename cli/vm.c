@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/dhcp.h"
 #include "../lib/par.h"
 #include "../lib/proc.h"
 #include "vm.h"
@@ -206,14 +207,6 @@ void vm_forget_host_keys(int n)
 	free(path);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum probe { PROBE_OK, PROBE_NO_ANSWER, PROBE_CLOSED, PROBE_NO_BANNER };
 
 /*
@@ -265,7 +258,7 @@ out:
 int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
 {
 	struct fvm_conf *c = applet_conf();
-	long start = now_ms(), deadline = start + timeout_s * 1000;
+	long long start = now_ms(), deadline = start + timeout_s * 1000;
 	const char *phase = "VM not running", *shown = NULL;
 	char ip[16];
 	int idle = 50;
@@ -295,11 +288,10 @@ int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
 			case PROBE_NO_ANSWER: {
 				char *mac = virt_domain_mac(
 					e->dom, c->libvirt_network);
-				char *lease = mac ? virt_lease_ip(
-							    vm_virt(false),
-							    c->libvirt_network,
-							    mac) :
-						    NULL;
+				char *lease =
+				    mac ? dhcp_lease_ip(vm_virt(false),
+							c->libvirt_network, mac)
+					: NULL;
 
 				phase = lease ? "no answer from the guest" :
 						"no DHCP lease yet";

@@ -589,6 +589,7 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 	const char *name = argv[1], *xml = argc >= 4 && *argv[3] ? argv[3] : NULL,
 		   *hacks = argc >= 5 && *argv[4] ? argv[4] : NULL;
 	struct tmpl_source src = { 0 };
+	struct tmpl_profile prof;
 	struct store *s;
 	struct vmref r;
 	struct strv a;
@@ -597,23 +598,14 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 	int rc;
 
 	(void)multi;
-	/* a profile names its image in base_image, the user's first */
-	for (int i = 0; i < 2 && !image; i++) {
-		char *p = xasprintf("%s/%s/base_image",
-				    i ? conf.system_dir : conf.user_dir, name);
-		FILE *f = strchr(name, '/') ? NULL : fopen(p, "r");
-		char line[256];
-
-		if (f && fgets(line, sizeof(line), f)) {
-			line[strcspn(line, " \t\r\n")] = '\0';
-			image = xstrdup(line);
-			pmsgs("inf", vm, "using image %s with profile %s", image,
-			      name);
-		}
-		if (f)
-			fclose(f);
-		free(p);
+	/* a profile names its image in base_image, the user's first; a bad
+	 * one is the create applet's to report */
+	if (tmpl_profile_find(&conf, name, &prof) > 0 && prof.base_image) {
+		image = xstrdup(prof.base_image);
+		pmsgs("inf", vm, "using image %s with profile %s", image, name);
 	}
+	tmpl_profile_release(&prof);
+	err_clear();
 	if (!image)
 		image = xstrdup(name);
 	disk = xasprintf("%s%s", conf.vm_prefix, image);
@@ -623,9 +615,7 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 		store_close(s);
 	err_clear();
 	if (!exists) {
-		char *where = conf.storage == FVM_STORAGE_LVM ?
-				      xasprintf("/dev/%s/%s", conf.thinpool_vg, disk) :
-				      xasprintf("%s/images/%s.raw", conf.store_dir, disk);
+		char *where = store_image_where(&conf, disk);
 
 		pmsgs("err", vm,
 		      "Missing image for %s.\n%s not found.\nFirst import "
@@ -1281,11 +1271,11 @@ static int check_name(const char *name, const char *what)
 /* where fast-vm looked for an image: its LV, or the dir store's file */
 static char *image_where(const char *image)
 {
-	if (conf.storage == FVM_STORAGE_LVM)
-		return xasprintf("/dev/%s/%s%s", conf.thinpool_vg,
-				 conf.vm_prefix, image);
-	return xasprintf("%s/images/%s%s.raw", conf.store_dir, conf.vm_prefix,
-			 image);
+	char *disk = xasprintf("%s%s", conf.vm_prefix, image);
+	char *where = store_image_where(&conf, disk);
+
+	free(disk);
+	return where;
 }
 
 /* image's size in whole GiB (lvs's LSize without its .00g), -1 when
@@ -1529,20 +1519,6 @@ static int fi_remove(int argc, char **argv)
 	return rc;
 }
 
-/* fast-vm-image list's size column: lvs's LSize without .00g, Data% */
-static void size_text(const struct store_usage *u, char *buf, size_t len)
-{
-	char g[32];
-
-	if (!(u->size & ((1ULL << 30) - 1)))
-		snprintf(g, sizeof(g), "%llu",
-			 (unsigned long long)(u->size >> 30));
-	else
-		snprintf(g, sizeof(g), "%.2f", (double)u->size / (1 << 30));
-	snprintf(buf, len, "%3sg(%6.2f%%)", g,
-		 u->size ? 100.0 * (double)u->allocated / (double)u->size : 0);
-}
-
 /* "ok" or "missing" for F-IMAGE.xml, and fast-vm-image's hack column */
 static void image_files(const char *dir, const char *image, bool system,
 			const char **xml, char hacks[32])
@@ -1616,7 +1592,8 @@ static int fi_list(int argc, char **argv)
 
 			end = xasprintf("%s%s", conf.vm_prefix, image);
 			if (store_usage(s, end, &u) == 0 && u.exists)
-				size_text(&u, size, sizeof(size));
+				fastvm_size_text(u.size, u.allocated, size,
+						 sizeof(size));
 			err_clear();
 			free(end);
 			image_files(conf.system_dir, image, true, &sx, sh);
@@ -1638,11 +1615,6 @@ static int fi_list(int argc, char **argv)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* fast-vm-image list_profiles: the system directory's profiles, then
  * the user's (a profile is a directory with a base_image file) */
 static int fi_list_profiles(int argc, char **argv)
@@ -1656,50 +1628,23 @@ static int fi_list_profiles(int argc, char **argv)
 		       "Base Image Name", "XML", "hacks", "delete-hacks");
 	}
 	for (int i = 0; i < 2; i++) {
-		DIR *d = opendir(dirs[i]);
-		struct dirent *de;
-		char **names = NULL;
-		size_t n = 0;
+		char **names = tmpl_profile_list(dirs[i]);
 
-		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
+		for (char **nm = names; *nm; nm++) {
+			struct tmpl_profile p;
+
+			tmpl_profile_read(dirs[i], *nm, i == 0, &p);
+			err_clear();
+			if (p.base_image && is_short)
+				printf("%s\n", *nm);
+			else if (p.base_image)
+				printf("%-20s|%-20s|%-5s|%-7s|%-14s\n", *nm,
+				       p.base_image, p.has_xml ? "yes" : "no",
+				       p.has_hacks ? "yes" : "no",
+				       p.has_delete_hacks ? "yes" : "no");
+			tmpl_profile_release(&p);
 		}
-		if (d)
-			closedir(d);
-		if (n)
-			qsort(names, n, sizeof(*names), cmp_str);
-		for (size_t k = 0; k < n; k++) {
-			char *p = xasprintf("%s/%s/base_image", dirs[i], names[k]);
-			char line[256] = "";
-			FILE *f = fopen(p, "r");
-			bool ok = f && fgets(line, sizeof(line), f);
-
-			if (f)
-				fclose(f);
-			free(p);
-			line[strcspn(line, "\r\n")] = '\0';
-			if (ok && is_short) {
-				printf("%s\n", names[k]);
-			} else if (ok && *line) {
-				const char *files[3] = { "config.xml", "hacks.sh",
-							 "delete-hacks.sh" };
-				const char *yes[3];
-
-				for (int j = 0; j < 3; j++) {
-					p = xasprintf("%s/%s/%s", dirs[i],
-						      names[k], files[j]);
-					yes[j] = is_file(p) ? "yes" : "no";
-					free(p);
-				}
-				printf("%-20s|%-20s|%-5s|%-7s|%-14s\n", names[k],
-				       line, yes[0], yes[1], yes[2]);
-			}
-			free(names[k]);
-		}
-		free(names);
+		strv_free(names);
 	}
 	return 0;
 }

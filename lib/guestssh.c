@@ -12,38 +12,6 @@
 #include "proc.h"
 #include "util.h"
 
-void strv_push(struct strv *a, const char *s)
-{
-	if (a->n + 2 > a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
-	}
-	a->v[a->n++] = xstrdup(s);
-	a->v[a->n] = NULL;
-}
-
-void strv_pushf(struct strv *a, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	strv_push(a, s);
-	free(s);
-}
-
-void strv_release(struct strv *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
-
 char *guestssh_new_key_path(const struct fvm_conf *c)
 {
 	return xasprintf("%s/id_fvm", c->state_dir);

@@ -6,17 +6,7 @@
 #include <stddef.h>
 
 #include "conf.h"
-
-/* A NULL-terminated argument vector that grows; strings are copies. */
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-#define STRV_INIT { NULL, 0, 0 }
-void strv_push(struct strv *a, const char *s);
-void strv_pushf(struct strv *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void strv_release(struct strv *a);
+#include "util.h"
 
 /* Where keydist makes fvm's key: $FVM_STATE_DIR/id_fvm (malloc'd). */
 char *guestssh_new_key_path(const struct fvm_conf *c);

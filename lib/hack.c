@@ -11,22 +11,15 @@
 #include "util.h"
 #include "vmnum.h"
 
-struct envlist {
-	char **v;
-	size_t n;
-};
-
-static void env_add(struct envlist *e, const char *k, const char *v)
+static void env_add(struct strv *e, const char *k, const char *v)
 {
-	e->v = xrealloc(e->v, sizeof(*e->v) * (e->n + 2));
-	e->v[e->n++] = xasprintf("%s=%s", k, v ? v : "");
-	e->v[e->n] = NULL;
+	strv_pushf(e, "%s=%s", k, v ? v : "");
 }
 
 int hack_run(const struct fvm_conf *c, const char *path,
 	     const struct hack_vars *v, char **output)
 {
-	struct envlist env = { NULL, 0 };
+	struct strv env = STRV_INIT;
 	char hex[3], num[16], mac[18];
 	char *argv[] = { "/bin/sh", (char *)path, NULL };
 	struct proc_opts o = { 0 };
@@ -85,8 +78,6 @@ int hack_run(const struct fvm_conf *c, const char *path,
 	}
 	free(out);
 	free(errout);
-	for (size_t i = 0; i < env.n; i++)
-		free(env.v[i]);
-	free(env.v);
+	strv_release(&env);
 	return rc == 0 ? 0 : -1;
 }

@@ -2,6 +2,7 @@
 #include "lock.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +21,66 @@ const char *lock_dir(void)
 	return d && *d ? d : "/run/lock/fvm";
 }
 
-static long now_ms(void)
+/*
+ * The lock file NAME.lock in the lock directory, made if missing. Only a
+ * plain file of its own is used: the directory is everybody's, so a
+ * symlink, a FIFO or a hard link to another file planted there is refused
+ * rather than opened (its mode would be changed, its reader blocked).
+ */
+static int open_lock_at(int dfd, const char *dir, const char *file)
 {
-	struct timespec ts;
+	struct stat st;
+	bool made = false;
+	int fd, e;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	fd = openat(dfd, file,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		made = true;
+	} else if (errno == EEXIST) {
+		fd = openat(dfd, file,
+			    O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && (errno == EACCES || errno == EROFS))
+			fd = openat(dfd, file,
+				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					    O_CLOEXEC);
+	} else if (errno == EACCES || errno == EROFS) {
+		return err_sys(FVM_EXIT_FAIL,
+			       "cannot create lock %s/%s: lock directory %s "
+			       "is not writable by you",
+			       dir, file, dir);
+	}
+	if (fd < 0) {
+		e = errno;
+		if (e == ELOOP)
+			return err_set(FVM_EXIT_FAIL,
+				       "lock file %s/%s is a symlink: fvm does "
+				       "not use it (remove it)",
+				       dir, file);
+		errno = e;
+		return err_sys(FVM_EXIT_FAIL, "cannot open lock %s/%s", dir,
+			       file);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return err_set(FVM_EXIT_FAIL,
+			       "lock file %s/%s is not a plain file (%s): fvm "
+			       "does not use it (remove it)",
+			       dir, file,
+			       !S_ISREG(st.st_mode) ? "not a regular file" :
+						      "it has other links");
+	}
+	/* every user locks the same file: as made, or if it is ours */
+	if (made || st.st_uid == geteuid())
+		fchmod(fd, 0666);
+	return fd;
 }
 
 static int open_lock_file(const char *name)
 {
 	const char *dir = lock_dir();
-	char *path;
-	int fd;
+	char *file;
+	int dfd, fd;
 
 	/* sticky and world-writable like /tmp: every user of fvm locks the
 	 * same files, nobody can remove another's */
@@ -41,22 +89,21 @@ static int open_lock_file(const char *name)
 	else if (errno != EEXIST)
 		return err_sys(FVM_EXIT_FAIL, "cannot create lock directory %s",
 			       dir);
-	path = xasprintf("%s/%s.lock", dir, name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd < 0 && (errno == EACCES || errno == EROFS))
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		err_sys(FVM_EXIT_FAIL, "cannot open lock %s", path);
-	else
-		fchmod(fd, 0666);
-	free(path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(FVM_EXIT_FAIL, "cannot open lock directory %s",
+			       dir);
+	file = xasprintf("%s.lock", name);
+	fd = open_lock_at(dfd, dir, file);
+	free(file);
+	close(dfd);
 	return fd;
 }
 
 int lock_take(struct lock *l, const char *name, const char *what,
 	      bool exclusive, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + timeout_ms;
 	int op = (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
 	int fd, pause_ms = 2;
 

@@ -136,6 +136,38 @@ static size_t utf8_seq(const unsigned char *s)
 	return n;
 }
 
+/*
+ * What a table shows of a text: control characters (C0, DEL and C1)
+ * written out as \n, \t, \r, \xHH or \uHHHH, so that a note keeps to
+ * its line and cannot move the cursor or recolour another user's
+ * terminal; JSON carries the real text. malloc'd.
+ */
+static char *table_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct sbuf b = SBUF_INIT;
+
+	while (*p) {
+		if (*p == '\n')
+			sbuf_adds(&b, "\\n");
+		else if (*p == '\t')
+			sbuf_adds(&b, "\\t");
+		else if (*p == '\r')
+			sbuf_adds(&b, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			sbuf_addf(&b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			sbuf_addf(&b, "\\u%04x", p[1]);
+		else {
+			sbuf_add(&b, (const char *)p, 1);
+			p++;
+			continue;
+		}
+		p += *p == 0xc2 ? 2 : 1;
+	}
+	return b.s ? sbuf_detach(&b) : xstrdup("");
+}
+
 void json_put_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -199,6 +231,7 @@ static void json_object(FILE *f, const struct out_table *t, unsigned row,
 
 void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 {
+	char **shown;
 	size_t *w;
 
 	if (mode == OUT_JSON) {
@@ -211,19 +244,26 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 		return;
 	}
 	if (mode == OUT_QUIET) {
-		for (unsigned r = 0; r < t->rows; r++)
-			fprintf(f, "%s\n", human_text(&t->cols[0],
-					   &t->cells[r * t->ncols]));
+		for (unsigned r = 0; r < t->rows; r++) {
+			char *v = table_text(human_text(
+				&t->cols[0], &t->cells[r * t->ncols]));
+
+			fprintf(f, "%s\n", v);
+			free(v);
+		}
 		return;
 	}
+	shown = xcalloc((size_t)t->rows * t->ncols + 1, sizeof(*shown));
+	for (unsigned i = 0; i < t->rows * t->ncols; i++)
+		shown[i] = table_text(
+			human_text(&t->cols[i % t->ncols], &t->cells[i]));
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (unsigned c = 0; c < t->ncols; c++) {
 		w[c] = text_width(t->cols[c].title);
 		if (t->cols[c].width > w[c])
 			w[c] = t->cols[c].width;
 		for (unsigned r = 0; r < t->rows; r++) {
-			size_t x = text_width(human_text(
-				&t->cols[c], &t->cells[r * t->ncols + c]));
+			size_t x = text_width(shown[r * t->ncols + c]);
 
 			if (x > w[c])
 				w[c] = x;
@@ -240,8 +280,7 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 
 			if (col->flags & OUT_JSON_ONLY)
 				continue;
-			s = r < 0 ? col->title :
-				    human_text(col, &t->cells[r * t->ncols + c]);
+			s = r < 0 ? col->title : shown[r * t->ncols + c];
 			pad = w[c] > text_width(s) ? w[c] - text_width(s) : 0;
 			if (!first)
 				sbuf_addf(&line, "%*s",
@@ -258,6 +297,9 @@ void out_print_list(struct out_table *t, enum out_mode mode, FILE *f)
 		fprintf(f, "%s\n", line.s ? line.s : "");
 		sbuf_release(&line);
 	}
+	for (unsigned i = 0; i < t->rows * t->ncols; i++)
+		free(shown[i]);
+	free(shown);
 	free(w);
 }
 
@@ -277,10 +319,13 @@ void out_print_record(struct out_table *t, enum out_mode mode, FILE *f)
 		    text_width(t->cols[c].title) > w)
 			w = text_width(t->cols[c].title);
 	for (unsigned c = 0; c < t->ncols; c++) {
+		char *v;
+
 		if (t->cols[c].flags & OUT_JSON_ONLY)
 			continue;
+		v = table_text(human_text(&t->cols[c], &t->cells[c]));
 		fprintf(f, "%s:%*s %s\n", t->cols[c].title,
-			(int)(w - text_width(t->cols[c].title)), "",
-			human_text(&t->cols[c], &t->cells[c]));
+			(int)(w - text_width(t->cols[c].title)), "", v);
+		free(v);
 	}
 }

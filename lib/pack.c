@@ -387,34 +387,6 @@ static int write_mem_entry(struct archive *a, const char *name,
 	return rc;
 }
 
-static int read_small_file(const char *path, char **data, size_t *len)
-{
-	struct sbuf b = SBUF_INIT;
-	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return err_sys(FVM_EXIT_FAIL, "%s", path);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		sbuf_add(&b, buf, (size_t)n);
-		if (b.len > PACK_FILE_MAX) {
-			close(fd);
-			sbuf_release(&b);
-			return err_set(FVM_EXIT_FAIL, "%s is larger than 1 MiB",
-				       path);
-		}
-	}
-	close(fd);
-	if (n < 0) {
-		sbuf_release(&b);
-		return err_sys(FVM_EXIT_FAIL, "%s", path);
-	}
-	*len = b.len;
-	*data = sbuf_detach(&b);
-	return 0;
-}
-
 static int write_zeros(struct archive *a, uint64_t len)
 {
 	while (len) {
@@ -523,7 +495,8 @@ int pack_write(const struct pack_out *o)
 
 		if (!o->files[i])
 			continue;
-		if (read_small_file(o->files[i], &data, &len) < 0) {
+		if (read_file_max(o->files[i], PACK_FILE_MAX, &data, &len) <
+		    0) {
 			rc = -1;
 			goto out;
 		}

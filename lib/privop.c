@@ -12,6 +12,7 @@
 #include "err.h"
 #include "proc.h"
 #include "store.h"
+#include "tmpl.h"
 #include "util.h"
 
 enum helper_key { K_OP, K_IMAGE, K_VM, K_SIZE, K_SHRINK, K_NUMBER, K_MAC, K__N };
@@ -75,6 +76,22 @@ static int check_name(const char *what, const char *name)
 	return invalid("%s: %s", what, msg);
 }
 
+/*
+ * The IMAGE part of a disk name: an image name as fvm import and
+ * fast-vm-image take it (lib/tmpl's rule: letters, digits, . and -, a
+ * leading dot allowed), so every image that can be imported has VMs
+ * the helper makes, and no other.
+ */
+static int check_image_part(const char *what, const char *image)
+{
+	char msg[512];
+
+	if (tmpl_check_name(image, "image name") == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	return invalid("%s: %s", what, msg);
+}
+
 /* N in [min, max] written as fvm writes it: digits, no leading zero. */
 static bool parse_number(const char *s, int min, int max, int *out)
 {
@@ -115,7 +132,7 @@ static int check_vm(const struct helper_policy *p, const char *vm, int *n)
 			       "%d-%d",
 			       vm, dash + 1, p->vm_min, p->vm_max);
 	image = xstrndup(vm + plen, (size_t)(dash - vm - (ptrdiff_t)plen));
-	rc = check_name("image of vm", image);
+	rc = check_image_part("image of vm", image);
 	free(image);
 	return rc;
 }
@@ -132,7 +149,7 @@ static int check_image(const struct helper_policy *p, const char *image,
 	if (strncmp(image, p->vm_prefix, plen) || ilen == plen)
 		return invalid("image disk %s does not start with VM_PREFIX %s",
 			       image, p->vm_prefix);
-	if (check_name("image", image + plen) < 0)
+	if (check_image_part("image", image + plen) < 0)
 		return -1;
 	/* a VM's disk is no image: a clone must not copy another VM */
 	dash = strrchr(image, '-');

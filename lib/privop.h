@@ -21,8 +21,9 @@
  * The parser is strict: known keys only, each at most once, no key the
  * op does not take, values of printable ASCII without blanks, at most
  * HELPER_VALUE_MAX bytes each and HELPER_REQ_MAX in all. VM disk names
- * must be ${VM_PREFIX}IMAGE-N with N in FVM_VM_RANGE; the image of a
- * clone must be the same ${VM_PREFIX}IMAGE.
+ * must be ${VM_PREFIX}IMAGE-N with N in FVM_VM_RANGE and IMAGE an image
+ * name as fvm import takes it; the image of a clone must be the same
+ * ${VM_PREFIX}IMAGE.
  */
 #define HELPER_REQ_MAX	 4096
 #define HELPER_VALUE_MAX 255

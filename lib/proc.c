@@ -186,7 +186,10 @@ int proc_run_opts(char *const argv[], const struct proc_opts *o, char **out,
 						 0);
 	posix_spawn_file_actions_adddup2(&fa, out_p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err_p[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	/* dup2 onto itself clears close-on-exec (glibc 2.29, POSIX 2024) */
+	if (o->fd3 > 2)
+		posix_spawn_file_actions_adddup2(&fa, o->fd3, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, o->fd3 > 2 ? 4 : 3);
 	/* The child starts with no blocked and no ignored signals, whatever
 	 * the calling thread has set up. */
 	posix_spawnattr_init(&attr);

@@ -13,14 +13,17 @@ struct proc_opts {
 	size_t in_len;
 	char *const *env; /* NULL-terminated "KEY=VALUE" additions */
 	const char *path; /* search path (NULL: PROC_DEFAULT_PATH) */
+	int fd3; /* > 2: given to the child as its descriptor 3, so it can
+		  * open /dev/fd/3: the file the caller checked (0: none) */
 };
 
 /*
  * Run argv[0] with argv (never through a shell) and wait for it. The child
  * gets the caller's environment plus LC_ALL=C (its messages are parsed or
  * quoted) plus o->env, stdin from o->in or /dev/null, and no descriptor
- * beyond 0-2. out and err (either may be NULL: discarded) receive its
- * stdout and stderr, malloc'd and NUL-terminated, also on failure.
+ * beyond 0-2 (and 3: o->fd3). out and err (either may be NULL:
+ * discarded) receive its stdout and stderr, malloc'd and NUL-terminated,
+ * also on failure.
  * Returns the exit status, 128+N when killed by signal N, or -1 with the
  * error recorded when it could not run (not found: FVM_EXIT_NOTFOUND).
  */

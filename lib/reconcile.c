@@ -101,9 +101,17 @@ char *reconcile_temp_lock(enum reconcile_place where, const char *file,
 			return NULL;
 		return lock_of("profile", file + 1, (size_t)(p - file - 1));
 	case RECONCILE_SHA_DIR:
-		/* DISK.sha256.tmp, DISK = VM_PREFIX + IMAGE */
-		if (!ends_with(file, ".sha256.tmp", &stem) ||
-		    strncmp(file, vm_prefix, strlen(vm_prefix)) ||
+		/* .DISK.sha256.XXXXXX (write_file_atomic), or DISK.sha256.tmp
+		 * as older versions named it; DISK = VM_PREFIX + IMAGE */
+		if (file[0] == '.' && (p = strrchr(file, '.')) &&
+		    strlen(p + 1) == 6 && p - file > 7 &&
+		    !strncmp(p - 7, ".sha256", 7)) {
+			stem = (size_t)(p - 7 - file) - 1;
+			file++;
+		} else if (!ends_with(file, ".sha256.tmp", &stem)) {
+			return NULL;
+		}
+		if (strncmp(file, vm_prefix, strlen(vm_prefix)) ||
 		    stem <= strlen(vm_prefix))
 			return NULL;
 		return lock_of("image", file + strlen(vm_prefix),

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "store.h"
+#include "util.h"
 
 /*
  * lib/store.c checks every name before a backend sees it, so backends may
@@ -12,6 +13,7 @@
  */
 struct store_ops {
 	const char *kind;
+	unsigned caps; /* enum store_cap */
 	int (*image_create)(struct store *s, const char *name, uint64_t size);
 	char *(*disk_path)(struct store *s, const char *name);
 	const char *(*disk_format)(struct store *s, const char *name);
@@ -27,11 +29,16 @@ struct store_ops {
 	char **(*list)(struct store *s, const char *prefix);
 	int (*disk_spec)(struct store *s, const char *name,
 			 struct store_disk *d);
+	/* optional: NULL when every VM disk is fit (lvm: raw LVs) */
+	int (*vm_check)(struct store *s, const char *vm);
 	void (*close)(struct store *s);
 };
 
 struct store {
 	const struct store_ops *ops;
+	/* the backend under lib/store-sudo.c's proxy, NULL without it */
+	const struct store_ops *inner;
+	bool images_via_sudo, vms_via_sudo; /* what the proxy forwards */
 	/* dir */
 	char *dir; /* absolute FVM_STORE_DIR */
 	int images_fd, vms_fd;
@@ -43,14 +50,12 @@ struct store {
 
 int store_dir_open(struct store *s, const struct fvm_conf *c);
 int store_lvm_open(struct store *s, const struct fvm_conf *c);
+/* Put the sudo proxy (lib/store-sudo.c) in front of the opened backend
+ * when this process cannot change the store itself. */
+int store_sudo_wrap(struct store *s);
 
-/* A names array under construction for store_list. */
-struct store_names {
-	char **v;
-	size_t n, cap;
-};
-void store_names_add(struct store_names *l, const char *name, size_t len);
-/* sorted, duplicates dropped, NULL-terminated; l is left empty */
-char **store_names_finish(struct store_names *l);
+/* store_list's answer from the names collected: sorted, duplicates
+ * dropped, NULL-terminated; l is left empty */
+char **store_names_finish(struct strv *l);
 
 #endif

@@ -46,6 +46,12 @@ static const struct {
 #define QCOW2_BACKING_MAX	 1023 /* qemu's limit on the backing name */
 #define QCOW2_INCOMPAT_DIRTY	 1u
 #define QCOW2_INCOMPAT_CORRUPT	 2u
+#define QCOW2_INCOMPAT_DATA_FILE 4u
+/* incompatible features that read no other file: dirty, corrupt,
+ * compression type, extended L2 entries */
+#define QCOW2_INCOMPAT_KNOWN	 (1u | 2u | 8u | 16u)
+#define QCOW2_EXT_DATA_FILE	 0x44415441u
+#define QCOW2_EXT_CRYPTO	 0x0537be77u
 
 static void put_be16(unsigned char *p, uint16_t v)
 {
@@ -122,13 +128,19 @@ static int dir_conflict(const char *name)
 	return err_set(FVM_EXIT_CONFLICT, "disk %s exists already", name);
 }
 
-/* Create a disk file exclusively, 0660 and in FASTVM_GROUP when we may. */
+/*
+ * Create a disk file exclusively; nobody but its maker may write it. An
+ * image is 0644: everyone reads it (qemu, exports), members never change
+ * it. A VM disk is 0640, in FASTVM_GROUP when that can be set: members
+ * read their VMs' disks, but a qcow2 header they could write may name
+ * any file on the host (a backing or data file) for root to open.
+ */
 static int dir_create_file(struct store *s, enum dir_disk k, const char *name)
 {
 	char *f = dir_file(k, name);
 	int fd =
 	    openat(dir_fd(s, k), f,
-		   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
+		   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -142,9 +154,10 @@ static int dir_create_file(struct store *s, enum dir_disk k, const char *name)
 	free(f);
 	/* group ownership is a convenience for the team; not being allowed
 	 * to set it is no reason to fail */
-	if (s->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, s->gid) < 0)
+	if (k != DIR_IMAGE && s->gid != (gid_t)-1 &&
+	    fchown(fd, (uid_t)-1, s->gid) < 0)
 		errno = 0;
-	if (fchmod(fd, 0660) < 0)
+	if (fchmod(fd, k == DIR_IMAGE ? 0644 : 0640) < 0)
 		errno = 0;
 	return fd;
 }
@@ -183,6 +196,9 @@ static int dir_image_create(struct store *s, const char *name, uint64_t size)
 	return 0;
 }
 
+static int dir_check_handed_out(struct store *s, enum dir_disk k,
+				const char *name);
+
 static char *dir_disk_path(struct store *s, const char *name)
 {
 	enum dir_disk k = dir_find(s, name, NULL);
@@ -191,6 +207,8 @@ static char *dir_disk_path(struct store *s, const char *name)
 		dir_not_found("disk", name);
 		return NULL;
 	}
+	if (dir_check_handed_out(s, k, name) < 0)
+		return NULL;
 	return dir_path(s, k, name);
 }
 
@@ -211,8 +229,8 @@ static bool dir_exists(struct store *s, const char *name)
 }
 
 struct qcow2_info {
-	uint64_t size, l1_offset, incompat;
-	uint32_t l1_size;
+	uint64_t size, l1_offset, incompat, backing_offset;
+	uint32_t l1_size, version, cluster_bits, crypt, header_len;
 	char *backing; /* malloc'd, NULL when none */
 };
 
@@ -228,15 +246,26 @@ static int qcow2_read(int fd, const char *name, struct qcow2_info *q)
 	if (n < 72 || get_be32(h) != QCOW2_MAGIC)
 		return err_set(FVM_EXIT_FAIL, "%s: not a qcow2 file", name);
 	version = get_be32(h + 4);
+	/* a version-3 header is at least 104 bytes; later versions are
+	 * unknown, and so are their fields */
+	if (version != 2 && version != 3)
+		return err_set(FVM_EXIT_FAIL, "%s: unsupported qcow2 version %u",
+			       name, version);
 	if (version == 3 && n < 104)
 		return err_set(FVM_EXIT_FAIL, "%s: short qcow2 header", name);
 	boff = get_be64(h + 8);
 	blen = get_be32(h + 16);
+	q->version = version;
+	q->cluster_bits = get_be32(h + 20);
 	q->size = get_be64(h + 24);
+	q->crypt = get_be32(h + 32);
 	q->l1_size = get_be32(h + 36);
 	q->l1_offset = get_be64(h + 40);
 	q->incompat = version >= 3 ? get_be64(h + 72) : 0;
-	if (get_be32(h + 20) != QCOW2_CLUSTER_BITS && get_be32(h + 20) < 9)
+	q->header_len = version >= 3 ? get_be32(h + 100) : 72;
+	q->backing_offset = boff;
+	/* qemu's cluster sizes: 512 bytes to 2 MiB */
+	if (q->cluster_bits < 9 || q->cluster_bits > 21)
 		return err_set(FVM_EXIT_FAIL, "%s: bad qcow2 cluster size",
 			       name);
 	if (boff && blen) {
@@ -254,6 +283,88 @@ static int qcow2_read(int fd, const char *name, struct qcow2_info *q)
 		q->backing[blen] = '\0';
 	}
 	return 0;
+}
+
+static int overlay_refused(const char *name, const char *why)
+{
+	return err_set(FVM_EXIT_FAIL,
+		       "VM disk %s %s: fvm opens it no further (a qcow2 "
+		       "overlay fvm makes reads its image only)",
+		       name, why);
+}
+
+/*
+ * The qcow2 header extensions of an overlay, which end within the first
+ * cluster (and before the backing name): the backing format must be
+ * raw, and no extension may name another file or a key.
+ */
+static int qcow2_check_extensions(int fd, const char *name,
+				  const struct qcow2_info *q)
+{
+	uint64_t off = q->header_len, end = (uint64_t)1 << q->cluster_bits;
+	bool raw = false;
+
+	if (q->version >= 3 && (q->header_len < 104 || q->header_len > end))
+		return overlay_refused(name, "has a bad qcow2 header length");
+	if (q->backing_offset && q->backing_offset < end)
+		end = q->backing_offset;
+	for (int i = 0; i < 64 && off + 8 <= end; i++) {
+		unsigned char e[8], fmt[3];
+		uint32_t type, len;
+
+		if (pread(fd, e, sizeof(e), (off_t)off) != (ssize_t)sizeof(e))
+			break;
+		type = get_be32(e);
+		len = get_be32(e + 4);
+		if (type == 0)
+			return raw ? 0 :
+				     overlay_refused(name, "has a backing "
+							   "format other than "
+							   "raw");
+		off += 8;
+		if (len > end - off)
+			break;
+		if (type == QCOW2_EXT_BACKING_FORMAT)
+			raw = len == 3 &&
+			      pread(fd, fmt, 3, (off_t)off) == 3 &&
+			      !memcmp(fmt, "raw", 3);
+		else if (type == QCOW2_EXT_DATA_FILE)
+			return overlay_refused(name,
+					       "names an external data file");
+		else if (type == QCOW2_EXT_CRYPTO)
+			return overlay_refused(name, "is encrypted");
+		off += ((uint64_t)len + 7) & ~(uint64_t)7;
+	}
+	return overlay_refused(name, "has bad qcow2 header extensions");
+}
+
+/*
+ * The overlay in fd is as fvm makes it, so that the qemu-img, libvirt
+ * and libguestfs root runs on it open no other file: qcow2 version 2 or
+ * 3, not encrypted, no external data file, no incompatible feature fvm
+ * does not know, the backing file exactly backing with format raw.
+ */
+static int qcow2_check_overlay(int fd, const char *name, const char *backing)
+{
+	struct qcow2_info q;
+	int rc = 0;
+
+	if (qcow2_read(fd, name, &q) < 0)
+		return -1;
+	if (q.crypt)
+		rc = overlay_refused(name, "is encrypted");
+	else if (q.incompat & QCOW2_INCOMPAT_DATA_FILE)
+		rc = overlay_refused(name, "has an external data file");
+	else if (q.incompat & ~(uint64_t)QCOW2_INCOMPAT_KNOWN)
+		rc = overlay_refused(name, "has qcow2 features fvm does not "
+					   "know");
+	else if (!q.backing || strcmp(q.backing, backing))
+		rc = overlay_refused(name, "has a backing file other than its "
+					   "image");
+	else
+		rc = qcow2_check_extensions(fd, name, &q);
+	free(q.backing);
+	return rc;
 }
 
 /*
@@ -385,7 +496,7 @@ static int dir_vm_clone(struct store *s, const char *image, const char *vm)
 /* The VM disks whose qcow2 overlay reads from image (NULL when none). */
 static char **dir_image_users(struct store *s, const char *image)
 {
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 	char *backing = dir_path(s, DIR_IMAGE, image);
 	const size_t slen = strlen(dir_files[DIR_VM_QCOW2].suffix);
 	struct dirent *e;
@@ -413,7 +524,7 @@ static char **dir_image_users(struct store *s, const char *image)
 			continue;
 		if (qcow2_read(qfd, e->d_name, &q) == 0 && q.backing &&
 		    !strcmp(q.backing, backing))
-			store_names_add(&l, e->d_name, len - slen);
+			strv_pushn(&l, e->d_name, len - slen);
 		else
 			err_clear();
 		free(q.backing);
@@ -503,23 +614,87 @@ static int dir_rename(struct store *s, const char *from, const char *to)
 	return 0;
 }
 
-static int dir_qemu_img_resize(struct store *s, const char *name, uint64_t size,
+/* The image a VM disk's overlay must read: VM_PREFIX IMAGE-N's
+ * images/VM_PREFIX IMAGE.raw (malloc'd; NULL for no VM disk name). */
+static char *dir_vm_backing(struct store *s, const char *vm)
+{
+	const char *dash = strrchr(vm, '-');
+	char *image, *path;
+
+	if (!dash || dash == vm)
+		return NULL;
+	image = xstrndup(vm, (size_t)(dash - vm));
+	path = dir_path(s, DIR_IMAGE, image);
+	free(image);
+	return path;
+}
+
+/* The overlay of VM disk vm, open in fd, is as fvm makes it. */
+static int dir_check_overlay(struct store *s, int fd, const char *vm)
+{
+	char *backing = dir_vm_backing(s, vm);
+	int rc;
+
+	if (!backing)
+		return overlay_refused(vm, "is no VM disk (IMAGE-N)");
+	rc = qcow2_check_overlay(fd, vm, backing);
+	free(backing);
+	return rc;
+}
+
+/*
+ * Root hands a qcow2 file to qemu-img only when nobody else can change
+ * it between fvm's check and qemu-img's use: root's, writable by root
+ * only, one link (checked on the open file).
+ */
+static int dir_root_only(int fd, const char *name)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return err_sys(FVM_EXIT_FAIL, "VM disk %s", name);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) ||
+	    st.st_nlink != 1)
+		return err_set(FVM_EXIT_FAIL,
+			       "VM disk %s may be changed by others than root "
+			       "(owner %u, mode %04o, %u links): fvm works on "
+			       "it as root only once it is root's and writable "
+			       "by root alone (chown root, chmod 0640)",
+			       name, (unsigned)st.st_uid,
+			       (unsigned)(st.st_mode & 07777),
+			       (unsigned)st.st_nlink);
+	return 0;
+}
+
+/*
+ * qemu-img gets the descriptor fvm checked (/dev/fd/3), the format
+ * pinned and no backing file: it opens no file of a name but that one.
+ */
+static int dir_qemu_img_resize(int fd, const char *name, uint64_t size,
 			       bool shrink)
 {
-	char *path = dir_path(s, DIR_VM_QCOW2, name);
+	static char json[] = "json:{\"driver\":\"qcow2\",\"backing\":null,"
+			     "\"file\":{\"driver\":\"file\","
+			     "\"filename\":\"/dev/fd/3\"}}";
 	char *bytes = xasprintf("%llu", (unsigned long long)size);
 	char *argv[] = {"qemu-img",
 			"resize",
 			"-q",
-			"-f",
-			"qcow2",
-			shrink ? "--shrink" : path,
-			shrink ? path : bytes,
+			shrink ? "--shrink" : json,
+			shrink ? json : bytes,
 			shrink ? bytes : NULL,
 			NULL};
+	struct proc_opts o = {.fd3 = fd};
 	char *err = NULL, *line;
-	int rc = proc_run(argv, NULL, &err);
+	int rc;
 
+	if (dir_root_only(fd, name) < 0) {
+		free(bytes);
+		return -1;
+	}
+	rc = proc_run_opts(argv, &o, NULL, &err);
 	if (rc > 0) {
 		line = proc_last_line(err);
 		err_set(FVM_EXIT_FAIL, "%s: qemu-img resize: %s", name, line);
@@ -528,21 +703,21 @@ static int dir_qemu_img_resize(struct store *s, const char *name, uint64_t size,
 	}
 	free(err);
 	free(bytes);
-	free(path);
 	return rc ? -1 : 0;
 }
 
 /*
  * Grow a qcow2 overlay in place when its L1 table has room (one cluster
  * of L1 covers 4 TiB): only the header's size and L1 length change, so a
- * grow costs no process. Anything else goes to qemu-img.
+ * grow costs no process. Anything else goes to qemu-img. Either way the
+ * overlay is checked first: it must read its image and nothing else.
  */
 static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 			    bool allow_shrink)
 {
 	char *f = dir_file(DIR_VM_QCOW2, name);
 	int fd = openat(s->vms_fd, f, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	struct qcow2_info q;
+	struct qcow2_info q = {0};
 	uint64_t l1_size, room;
 	unsigned char buf[16];
 	int rc = -1;
@@ -550,7 +725,8 @@ static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 	free(f);
 	if (fd < 0)
 		return err_sys(FVM_EXIT_FAIL, "VM disk %s", name);
-	if (qcow2_read(fd, name, &q) < 0)
+	if (dir_check_overlay(s, fd, name) < 0 ||
+	    qcow2_read(fd, name, &q) < 0)
 		goto out_close;
 	if (size < q.size && !allow_shrink) {
 		err_set(FVM_EXIT_USAGE,
@@ -565,6 +741,7 @@ static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 	room = (q.l1_size * 8 + QCOW2_CLUSTER - 1) / QCOW2_CLUSTER *
 	       QCOW2_CLUSTER / 8;
 	if (size < q.size || l1_size > room ||
+	    q.cluster_bits != QCOW2_CLUSTER_BITS ||
 	    (q.incompat & (QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT))) {
 		rc = 1;
 		goto out_close;
@@ -591,9 +768,9 @@ static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 		rc = err_sys(FVM_EXIT_FAIL, "%s: cannot write qcow2", name);
 out_close:
 	free(q.backing);
-	close(fd);
 	if (rc == 1)
-		return dir_qemu_img_resize(s, name, size, size < q.size);
+		rc = dir_qemu_img_resize(fd, name, size, size < q.size);
+	close(fd);
 	return rc;
 }
 
@@ -628,6 +805,53 @@ static int dir_resize(struct store *s, const char *name, uint64_t size,
 	rc = ftruncate(fd, (off_t)size);
 	if (rc < 0)
 		err_sys(FVM_EXIT_FAIL, "%s: cannot resize", name);
+	close(fd);
+	return rc;
+}
+
+/*
+ * A VM disk is fit for root's qemu-img, libvirt and libguestfs: a qcow2
+ * overlay reads its image only (a reflink copy is raw: nothing to read
+ * but itself), and as root nobody else may change it.
+ */
+static int dir_vm_check(struct store *s, const char *vm)
+{
+	enum dir_disk k = dir_find(s, vm, NULL);
+	char *f;
+	int fd, rc;
+
+	if (k == DIR_NONE || k == DIR_IMAGE)
+		return dir_not_found("VM disk", vm);
+	if (k != DIR_VM_QCOW2)
+		return 0;
+	f = dir_file(k, vm);
+	fd = openat(s->vms_fd, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(f);
+	if (fd < 0)
+		return err_sys(FVM_EXIT_FAIL, "VM disk %s", vm);
+	rc = dir_root_only(fd, vm);
+	if (rc == 0)
+		rc = dir_check_overlay(s, fd, vm);
+	close(fd);
+	return rc;
+}
+
+/* A qcow2 VM disk handed out by path (to libvirt, libguestfs) must read
+ * its image and nothing else. */
+static int dir_check_handed_out(struct store *s, enum dir_disk k,
+				const char *name)
+{
+	char *f;
+	int fd, rc;
+
+	if (k != DIR_VM_QCOW2)
+		return 0;
+	f = dir_file(k, name);
+	fd = openat(s->vms_fd, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(f);
+	if (fd < 0)
+		return err_sys(FVM_EXIT_FAIL, "VM disk %s", name);
+	rc = dir_check_overlay(s, fd, name);
 	close(fd);
 	return rc;
 }
@@ -675,7 +899,7 @@ static int dir_pool_status(struct store *s, struct store_pool *p)
 }
 
 static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
-			 struct store_names *l)
+			 struct strv *l)
 {
 	const char *suffix = dir_files[k].suffix;
 	size_t slen = strlen(suffix);
@@ -699,7 +923,7 @@ static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
 		name = xstrndup(e->d_name, len - slen);
 		/* leftovers such as qemu-img temp files are not disks */
 		if (store_check_name(name) == 0)
-			store_names_add(l, name, len - slen);
+			strv_pushn(l, name, len - slen);
 		else
 			err_clear();
 		free(name);
@@ -709,7 +933,7 @@ static void dir_list_sub(struct store *s, enum dir_disk k, const char *prefix,
 
 static char **dir_list(struct store *s, const char *prefix)
 {
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 
 	for (enum dir_disk k = DIR_IMAGE; k <= DIR_VM_RAW; k++)
 		dir_list_sub(s, k, prefix, &l);
@@ -723,6 +947,8 @@ static int dir_disk_spec(struct store *s, const char *name,
 
 	if (k == DIR_NONE)
 		return dir_not_found("disk", name);
+	if (dir_check_handed_out(s, k, name) < 0)
+		return -1;
 	d->type = "file";
 	d->path = dir_path(s, k, name);
 	d->format = dir_files[k].format;
@@ -739,6 +965,7 @@ static void dir_close(struct store *s)
 
 static const struct store_ops dir_ops = {
     .kind = "dir",
+    .caps = STORE_CAP_GROWS | STORE_CAP_VMS_READ_IMAGE,
     .image_create = dir_image_create,
     .disk_path = dir_disk_path,
     .disk_format = dir_disk_format,
@@ -752,6 +979,7 @@ static const struct store_ops dir_ops = {
     .pool_status = dir_pool_status,
     .list = dir_list,
     .disk_spec = dir_disk_spec,
+    .vm_check = dir_vm_check,
     .close = dir_close,
 };
 

@@ -1,5 +1,7 @@
 /* lib/store-lvm.c: the lvm storage backend: thin LVs in one thin pool. */
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <libdevmapper.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "proc.h"
@@ -471,6 +474,35 @@ static int lvm_check_ours(struct store *s, const char *name, uint64_t *size_out)
 
 /* ---- the backend ---- */
 
+static char *lvm_dev_path(struct store *s, const char *name);
+
+/*
+ * An image LV is read-only to FASTVM_GROUP's members, whatever mode and
+ * group its device node got (libdevmapper's root:disk 0660, a udev rule):
+ * root's, not writable by others, nor by the group when it is
+ * FASTVM_GROUP. The VMs' LVs are given to the group (fvm helper), images
+ * never. Best effort: a node that cannot be changed is left as it is.
+ */
+static void lvm_image_protect(struct store *s, const char *name)
+{
+	char *link = lvm_dev_path(s, name);
+	char real[PATH_MAX];
+	struct stat st;
+	mode_t keep = (mode_t)~S_IWOTH;
+
+	if (realpath(link, real) && str_starts(real, "/dev/") &&
+	    lstat(real, &st) == 0 && S_ISBLK(st.st_mode)) {
+		if (s->gid != (gid_t)-1 && st.st_gid == s->gid)
+			keep &= (mode_t)~S_IWGRP;
+		if (st.st_uid != 0 && chown(real, 0, (gid_t)-1) < 0)
+			errno = 0;
+		if ((st.st_mode & 07777 & keep) != (st.st_mode & 07777) &&
+		    chmod(real, st.st_mode & 07777 & keep) < 0)
+			errno = 0;
+	}
+	free(link);
+}
+
 static int lvm_image_create(struct store *s, const char *name, uint64_t size)
 {
 	char *bytes = xasprintf("%llub", (unsigned long long)size);
@@ -483,6 +515,8 @@ static int lvm_image_create(struct store *s, const char *name, uint64_t size)
 
 	free(bytes);
 	free(pool);
+	if (rc == 0)
+		lvm_image_protect(s, name);
 	return rc;
 }
 
@@ -551,7 +585,13 @@ static int lvm_rename(struct store *s, const char *from, const char *to)
 	if (lvm_check_ours(s, from, NULL) < 0)
 		return -1;
 	char *argv[] = {"lvrename", s->vg, (char *)from, (char *)to, NULL};
-	return lvm_run(argv, NULL, NULL);
+	int rc = lvm_run(argv, NULL, NULL);
+
+	/* images are renamed (import names its image last): the node may be
+	 * made anew */
+	if (rc == 0)
+		lvm_image_protect(s, to);
+	return rc;
 }
 
 static int lvm_vm_clone(struct store *s, const char *image, const char *vm)
@@ -594,7 +634,7 @@ static int lvm_resize(struct store *s, const char *name, uint64_t size,
 struct lvm_list_ctx {
 	struct store *s;
 	const char *prefix;
-	struct store_names *names;
+	struct strv *names;
 };
 
 static void lvm_list_cb(const char *obj, const char *end, void *arg)
@@ -605,7 +645,7 @@ static void lvm_list_cb(const char *obj, const char *end, void *arg)
 
 	if (name && pool && !strcmp(pool, c->s->pool) &&
 	    str_starts(name, c->prefix))
-		store_names_add(c->names, name, strlen(name));
+		strv_push(c->names, name);
 	free(name);
 	free(pool);
 }
@@ -617,7 +657,7 @@ static char **lvm_list(struct store *s, const char *prefix)
 			"b",	"--nosuffix",
 			"-o",	"lv_name,lv_size,pool_lv",
 			s->vg,	NULL};
-	struct store_names l = {0};
+	struct strv l = STRV_INIT;
 	struct lvm_list_ctx c = {s, prefix, &l};
 	char *out = NULL;
 
@@ -641,6 +681,7 @@ static int lvm_disk_spec(struct store *s, const char *name,
 
 static const struct store_ops lvm_ops = {
     .kind = "lvm",
+    .caps = STORE_CAP_THIN_POOL,
     .image_create = lvm_image_create,
     .disk_path = lvm_disk_path,
     .disk_format = lvm_disk_format,
@@ -668,5 +709,13 @@ int store_lvm_open(struct store *s, const struct fvm_conf *c)
 		return err_context("thin pool");
 	s->vg = xstrdup(c->thinpool_vg);
 	s->pool = xstrdup(c->thinpool_lv);
+	if (c->group && *c->group) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+
+		if (getgrnam_r(c->group, &gr, buf, sizeof(buf), &res) == 0 &&
+		    res)
+			s->gid = gr.gr_gid;
+	}
 	return 0;
 }

@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "err.h"
-#include "privop.h"
 #include "store-backend.h"
 #include "util.h"
 
@@ -116,6 +114,12 @@ bad:
 		       text ? text : "");
 }
 
+/* the backend itself, under the sudo proxy when there is one */
+static const struct store_ops *backend(const struct store *s)
+{
+	return s->inner ? s->inner : s->ops;
+}
+
 struct store *store_open(const struct fvm_conf *c)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -127,7 +131,7 @@ struct store *store_open(const struct fvm_conf *c)
 		rc = store_lvm_open(s, c);
 	else
 		rc = store_dir_open(s, c);
-	if (rc < 0) {
+	if (rc < 0 || store_sudo_wrap(s) < 0) {
 		store_close(s);
 		return NULL;
 	}
@@ -138,8 +142,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->ops && s->ops->close)
-		s->ops->close(s);
+	if (backend(s) && backend(s)->close)
+		backend(s)->close(s);
 	free(s->dir);
 	free(s->vg);
 	free(s->pool);
@@ -148,31 +152,59 @@ void store_close(struct store *s)
 
 const char *store_kind(const struct store *s)
 {
-	return s->ops->kind;
+	return backend(s)->kind;
 }
 
-/*
- * The one place that decides who changes the store: root directly; any
- * other user through `fvm helper` (lib/helper, via sudo) for an lvm pool
- * and for a store directory it cannot write. The helper makes and
- * removes VM disks only: images stay root's.
- */
-static bool via_helper(struct store *s, bool image)
+unsigned store_caps(const struct store *s)
 {
-	if (geteuid() == 0)
-		return false;
-	if (strcmp(s->ops->kind, "dir"))
-		return true;
-	return faccessat(image ? s->images_fd : s->vms_fd, ".", W_OK | X_OK,
-			 AT_EACCESS) != 0;
+	return backend(s)->caps;
 }
 
-static int images_are_roots(struct store *s, const char *name)
+static bool conf_lvm(const struct fvm_conf *c)
 {
-	return err_set(FVM_EXIT_FAIL,
-		       "%s: only root can import, change or remove images "
-		       "in the %s store: run this as root",
-		       name, s->ops->kind);
+	return c->storage == FVM_STORAGE_LVM;
+}
+
+char *store_sha_dir(const struct fvm_conf *c)
+{
+	return xasprintf("%s/%s", c->store_dir,
+			 conf_lvm(c) ? "sha256" : "images");
+}
+
+char *store_sha_path(const struct fvm_conf *c, const char *disk)
+{
+	char *dir = store_sha_dir(c);
+	char *path = xasprintf("%s/%s.sha256", dir, disk);
+
+	free(dir);
+	return path;
+}
+
+char *store_image_where(const struct fvm_conf *c, const char *disk)
+{
+	if (conf_lvm(c))
+		return xasprintf("/dev/%s/%s", c->thinpool_vg, disk);
+	return xasprintf("%s/images/%s.raw", c->store_dir, disk);
+}
+
+char *store_pool_name(const struct fvm_conf *c)
+{
+	if (conf_lvm(c))
+		return xasprintf("%s/%s", c->thinpool_vg, c->thinpool_lv);
+	return xstrdup(c->store_dir);
+}
+
+char *store_remove_command(struct store *s, const char *name)
+{
+	char *path, *cmd;
+
+	if (s->ops->caps & STORE_CAP_THIN_POOL)
+		return xasprintf("lvremove -f %s/%s", s->vg, name);
+	path = store_disk_path(s, name);
+	cmd = xasprintf("rm %s", path ? path : name);
+	err_clear();
+	free(path);
+	return cmd;
 }
 
 int store_image_create(struct store *s, const char *name, uint64_t size)
@@ -182,8 +214,6 @@ int store_image_create(struct store *s, const char *name, uint64_t size)
 	if (!size)
 		return err_set(FVM_EXIT_USAGE, "%s: size must not be zero",
 			       name);
-	if (via_helper(s, true))
-		return images_are_roots(s, name);
 	return s->ops->image_create(s, name, size);
 }
 
@@ -205,8 +235,6 @@ int store_image_remove(struct store *s, const char *name)
 {
 	if (store_check_name(name) < 0)
 		return -1;
-	if (via_helper(s, true))
-		return images_are_roots(s, name);
 	return s->ops->image_remove(s, name);
 }
 
@@ -216,8 +244,6 @@ int store_rename(struct store *s, const char *from, const char *to)
 		return -1;
 	if (!strcmp(from, to))
 		return err_set(FVM_EXIT_USAGE, "%s: renaming to itself", from);
-	if (via_helper(s, true))
-		return images_are_roots(s, from);
 	return s->ops->rename(s, from, to);
 }
 
@@ -236,8 +262,6 @@ int store_vm_clone(struct store *s, const char *image, const char *vm)
 		return -1;
 	if (!strcmp(image, vm))
 		return err_set(FVM_EXIT_CONFLICT, "%s: exists already", vm);
-	if (via_helper(s, false))
-		return helper_vm_clone(image, vm);
 	return s->ops->vm_clone(s, image, vm);
 }
 
@@ -245,9 +269,14 @@ int store_vm_remove(struct store *s, const char *vm)
 {
 	if (store_check_name(vm) < 0)
 		return -1;
-	if (via_helper(s, false))
-		return helper_vm_remove(vm);
 	return s->ops->vm_remove(s, vm);
+}
+
+int store_vm_check(struct store *s, const char *vm)
+{
+	if (store_check_name(vm) < 0)
+		return -1;
+	return s->ops->vm_check ? s->ops->vm_check(s, vm) : 0;
 }
 
 int store_resize(struct store *s, const char *name, uint64_t size,
@@ -258,42 +287,7 @@ int store_resize(struct store *s, const char *name, uint64_t size,
 	if (!size)
 		return err_set(FVM_EXIT_USAGE, "%s: size must not be zero",
 			       name);
-	if (via_helper(s, false))
-		return helper_resize(name, size, allow_shrink);
 	return s->ops->resize(s, name, size, allow_shrink);
-}
-
-/*
- * What a user who is not root learns of an LV without device-mapper's
- * control node or lvs (both root's): an active LV's size, from sysfs. Its
- * allocation stays unknown (0); an inactive LV looks missing.
- */
-static int usage_unprivileged(struct store *s, const char *name,
-			      struct store_usage *u)
-{
-	char *dev = xasprintf("/dev/%s/%s", s->vg, name), *sys;
-	unsigned long long sectors;
-	struct stat st;
-	FILE *f;
-
-	if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		free(dev);
-		return 0;
-	}
-	free(dev);
-	sys = xasprintf("/sys/dev/block/%u:%u/size", major(st.st_rdev),
-			minor(st.st_rdev));
-	f = fopen(sys, "re");
-	free(sys);
-	if (!f)
-		return err_sys(FVM_EXIT_FAIL, "%s/%s: cannot read its size",
-			       s->vg, name);
-	if (fscanf(f, "%llu", &sectors) == 1) {
-		u->exists = true;
-		u->size = (uint64_t)sectors * 512;
-	}
-	fclose(f);
-	return 0;
 }
 
 int store_usage(struct store *s, const char *name, struct store_usage *u)
@@ -301,8 +295,6 @@ int store_usage(struct store *s, const char *name, struct store_usage *u)
 	memset(u, 0, sizeof(*u));
 	if (store_check_name(name) < 0)
 		return -1;
-	if (geteuid() != 0 && !strcmp(s->ops->kind, "lvm"))
-		return usage_unprivileged(s, name, u);
 	return s->ops->usage(s, name, u);
 }
 
@@ -319,11 +311,7 @@ char **store_list(struct store *s, const char *prefix)
 
 void store_list_free(char **names)
 {
-	if (!names)
-		return;
-	for (char **n = names; *n; n++)
-		free(*n);
-	free(names);
+	strv_free(names);
 }
 
 int store_disk_spec(struct store *s, const char *name, struct store_disk *d)
@@ -340,39 +328,10 @@ void store_disk_release(struct store_disk *d)
 	d->path = NULL;
 }
 
-void store_names_add(struct store_names *l, const char *name, size_t len)
+char **store_names_finish(struct strv *l)
 {
-	if (l->n + 1 >= l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = xstrndup(name, len);
-}
-
-static int names_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **store_names_finish(struct store_names *l)
-{
-	char **v;
-	size_t i, j;
-
-	if (!l->v)
-		return xcalloc(1, sizeof(char *));
-	qsort(l->v, l->n, sizeof(*l->v), names_cmp);
-	for (i = j = 0; i < l->n; i++) {
-		if (j && !strcmp(l->v[j - 1], l->v[i]))
-			free(l->v[i]);
-		else
-			l->v[j++] = l->v[i];
-	}
-	l->v[j] = NULL;
-	v = l->v;
-	l->v = NULL;
-	l->n = l->cap = 0;
-	return v;
+	strv_sort_uniq(l);
+	return strv_detach(l);
 }
 
 int store_parse_size_gib(const char *text, uint64_t *bytes)
@@ -399,7 +358,7 @@ int store_check_watermark(struct store *s, int watermark)
 	if (watermark >= 100)
 		return 0;
 	/* the pool's status needs root: fvm helper checks it then */
-	if (geteuid() != 0 && !strcmp(s->ops->kind, "lvm"))
+	if (s->inner && (store_caps(s) & STORE_CAP_THIN_POOL))
 		return 0;
 	if (store_pool_status(s, &p) < 0)
 		return -1;

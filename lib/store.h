@@ -34,7 +34,37 @@ struct store_pool {
  */
 struct store *store_open(const struct fvm_conf *c);
 void store_close(struct store *s);
-const char *store_kind(const struct store *s); /* "lvm" or "dir" */
+/* "lvm" or "dir", for messages: callers ask store_caps, not the name */
+const char *store_kind(const struct store *s);
+
+/* What a backend does that its callers must act on. */
+enum store_cap {
+	/* disks are thin LVs of a pool, shared blocks counted by the pool
+	 * (lvm) */
+	STORE_CAP_THIN_POOL = 1 << 0,
+	/* a disk grows as it is written, so an import need not know its
+	 * size first (dir) */
+	STORE_CAP_GROWS = 1 << 1,
+	/* VM disks read their image's disk (qcow2 overlays): the image
+	 * must not change under them (dir) */
+	STORE_CAP_VMS_READ_IMAGE = 1 << 2,
+};
+unsigned store_caps(const struct store *s);
+
+/*
+ * Paths that follow from the config alone (the store need not open):
+ * where the SHA-256 recorded at import is kept (dir: images/DISK.sha256
+ * beside the image, lvm: FVM_STORE_DIR/sha256/DISK.sha256), the
+ * directory of those files, where fast-vm looked for an image disk
+ * (/dev/VG/DISK or images/DISK.raw), and the pool's name in messages
+ * (VG/POOL or FVM_STORE_DIR). All malloc'd.
+ */
+char *store_sha_path(const struct fvm_conf *c, const char *disk);
+char *store_sha_dir(const struct fvm_conf *c);
+char *store_image_where(const struct fvm_conf *c, const char *disk);
+char *store_pool_name(const struct fvm_conf *c);
+/* The command that removes a disk by hand, for advice (malloc'd). */
+char *store_remove_command(struct store *s, const char *name);
 
 /*
  * Disk names are the fast-vm names: image "${VM_PREFIX}IMAGE", VM
@@ -71,6 +101,16 @@ bool store_exists(struct store *s, const char *name);
  * reflink); fails with FVM_EXIT_CONFLICT when vm exists. */
 int store_vm_clone(struct store *s, const char *image, const char *vm);
 int store_vm_remove(struct store *s, const char *vm);
+/*
+ * Whether VM disk vm is as fvm makes it, fit for root's qemu-img and
+ * libvirt: dir: a raw copy, or a qcow2 overlay that reads its image (raw)
+ * and no other file (no other backing file, no external data file, no
+ * unknown feature) and, when root asks, that nobody but root can change.
+ * lvm: always (raw LVs). 0, or -1 with FVM_EXIT_FAIL recorded
+ * (FVM_EXIT_NOTFOUND when missing). store_resize, store_disk_path and
+ * store_disk_spec check qcow2 overlays this way too.
+ */
+int store_vm_check(struct store *s, const char *vm);
 /* Grow (or, with shrink allowed, shrink) a disk to size bytes; a smaller
  * size without allow_shrink is FVM_EXIT_USAGE. */
 int store_resize(struct store *s, const char *name, uint64_t size,

@@ -1,4 +1,4 @@
-/* lib/stream.c: import sources (file, stdin, http), sniffing, decoders, sparse writer, hashes, progress, encoders. */
+/* lib/stream.c: import sources (file, stdin, http), sniffing, decoders. */
 #include "stream.h"
 
 #include <ctype.h>
@@ -156,13 +156,6 @@ static ssize_t http_read(struct stream *s, void *buf, size_t len)
 	}
 }
 
-static void opts_add(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, sizeof(**v) * (*n + 2));
-	(*v)[(*n)++] = xstrdup(s);
-	(*v)[*n] = NULL;
-}
-
 int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o)
 {
 	char *copy = xstrdup(text ? text : ""), *save = NULL, *w;
@@ -212,10 +205,10 @@ int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o)
 		else if (!strcmp(a, "-H") || !strcmp(a, "--header")) {
 			if (!v)
 				goto missing;
-			opts_add(&o->headers, &o->nheaders, v);
+			strv_push(&o->headers, v);
 			i++;
 		} else
-			opts_add(&o->ignored, &o->nignored, a);
+			strv_push(&o->ignored, a);
 		if (dst || num) {
 			if (!v)
 				goto missing;
@@ -243,13 +236,6 @@ fail:
 	return -1;
 }
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void stream_curl_opts_release(struct stream_curl_opts *o)
 {
 	free(o->cacert);
@@ -258,8 +244,8 @@ void stream_curl_opts_release(struct stream_curl_opts *o)
 	free(o->noproxy);
 	free(o->user);
 	free(o->user_agent);
-	strv_free(o->headers);
-	strv_free(o->ignored);
+	strv_release(&o->headers);
+	strv_release(&o->ignored);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -270,9 +256,9 @@ static int http_open(struct stream *s, const struct stream_opts *o)
 
 	if (stream_parse_curl_opts(o->curl_opts, &co) < 0)
 		return -1;
-	for (size_t i = 0; i < co.nignored; i++)
+	for (size_t i = 0; i < co.ignored.n; i++)
 		warning("CURL_OPTS: %s is not supported, ignored",
-			co.ignored[i]);
+			co.ignored.v[i]);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->easy = e = curl_easy_init();
 	s->multi = curl_multi_init();
@@ -321,8 +307,8 @@ static int http_open(struct stream *s, const struct stream_opts *o)
 		curl_easy_setopt(e, CURLOPT_IPRESOLVE,
 				 co.ipresolve == 4 ? CURL_IPRESOLVE_V4 :
 						     CURL_IPRESOLVE_V6);
-	for (size_t i = 0; i < co.nheaders; i++)
-		s->headers = curl_slist_append(s->headers, co.headers[i]);
+	for (size_t i = 0; i < co.headers.n; i++)
+		s->headers = curl_slist_append(s->headers, co.headers.v[i]);
 	if (s->headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	stream_curl_opts_release(&co);
@@ -338,12 +324,17 @@ static int file_open(struct stream *s)
 	if (!strcmp(s->name, "-")) {
 		s->fd = 0;
 	} else {
-		s->fd = open(s->name, O_RDONLY | O_CLOEXEC);
+		/* not blocking: a FIFO without a writer would hold the open
+		 * with signals blocked (lib/txn); src_read's poll waits for
+		 * the writer and still notices Ctrl-C */
+		s->fd = open(s->name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (s->fd < 0)
 			return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
 							 FVM_EXIT_FAIL,
 				       "%s", s->name);
 		s->own_fd = true;
+		if (fcntl(s->fd, F_SETFL, 0) < 0)
+			return err_sys(FVM_EXIT_FAIL, "%s", s->name);
 	}
 	if (fstat(s->fd, &st) < 0)
 		return err_sys(FVM_EXIT_FAIL, "%s", s->name);
@@ -495,7 +486,7 @@ uint64_t stream_name_size(const char *source)
 		return 0;
 	if (g == 0 || g > (1ull << 20))
 		return 0;
-	return (uint64_t)g << 30;
+	return (uint64_t)g * GIB;
 }
 
 const char *stream_codec_name(enum stream_codec c)
@@ -529,15 +520,6 @@ int stream_codec_parse(const char *name, enum stream_codec *c)
 	else
 		return -1;
 	return 0;
-}
-
-const char *stream_content_name(enum stream_content c)
-{
-	switch (c) {
-	case STREAM_QCOW2: return "qcow2 disk";
-	case STREAM_PACKAGE: return "fvm package";
-	default: return "raw disk";
-	}
 }
 
 /* ---- decoders --------------------------------------------------------- */
@@ -837,15 +819,9 @@ const char *stream_local_path(const struct stream *s)
 	return s->codec == STREAM_PLAIN ? s->path : NULL;
 }
 
-const unsigned char *stream_peek(const struct stream *s, size_t *len)
+int stream_local_fd(const struct stream *s)
 {
-	*len = s->peek_len;
-	return s->peek;
-}
-
-uint64_t stream_source_bytes(const struct stream *s)
-{
-	return s->src_bytes;
+	return stream_local_path(s) ? s->fd : -1;
 }
 
 ssize_t stream_read(struct stream *s, void *buf, size_t len)
@@ -893,421 +869,4 @@ void stream_close(struct stream *s)
 	free(s->path);
 	free(s->name);
 	free(s);
-}
-
-/* ---- hashes ----------------------------------------------------------- */
-
-struct stream_hash {
-	EVP_MD_CTX *ctx;
-};
-
-struct stream_hash *stream_hash_new(const char *name)
-{
-	struct stream_hash *h = xcalloc(1, sizeof(*h));
-	const EVP_MD *md = !strcmp(name, "sha512") ? EVP_sha512() :
-						     EVP_sha256();
-
-	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx || EVP_DigestInit_ex(h->ctx, md, NULL) != 1)
-		abort();
-	return h;
-}
-
-void stream_hash_update(struct stream_hash *h, const void *buf, size_t len)
-{
-	EVP_DigestUpdate(h->ctx, buf, len);
-}
-
-void stream_hash_peek(struct stream_hash *h, char *hex)
-{
-	struct stream_hash *copy = xcalloc(1, sizeof(*copy));
-
-	copy->ctx = EVP_MD_CTX_new();
-	if (!copy->ctx || EVP_MD_CTX_copy_ex(copy->ctx, h->ctx) != 1)
-		abort();
-	stream_hash_final(copy, hex);
-}
-
-void stream_hash_final(struct stream_hash *h, char *hex)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_DigestFinal_ex(h->ctx, md, &n);
-	for (unsigned i = 0; i < n; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	hex[2 * n] = '\0';
-	EVP_MD_CTX_free(h->ctx);
-	free(h);
-}
-
-/* ---- the sparse writer ------------------------------------------------ */
-
-static const unsigned char zeros[1024 * 1024];
-
-bool stream_is_zero(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	if (len <= 16) {
-		for (size_t i = 0; i < len; i++)
-			if (p[i])
-				return false;
-		return true;
-	}
-	for (size_t i = 0; i < 16; i++)
-		if (p[i])
-			return false;
-	return memcmp(p, p + 16, len - 16) == 0;
-}
-
-int sparse_init(struct sparse_writer *w, int fd, uint64_t limit,
-		const char *what)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = fd;
-	w->limit = limit;
-	w->what = what;
-	w->sha = stream_hash_new("sha256");
-	return 0;
-}
-
-static int too_big(struct sparse_writer *w)
-{
-	return err_set(FVM_EXIT_FAIL,
-		       "%s: the data is larger than the image (%llu bytes): "
-		       "give a larger --size",
-		       w->what, (unsigned long long)w->limit);
-}
-
-static int pwrite_all(struct sparse_writer *w, const unsigned char *p,
-		      size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOSPC)
-			return err_set(FVM_EXIT_FAIL,
-				       "%s: disk full (no space left on the "
-				       "device at offset %llu)",
-				       w->what, (unsigned long long)off);
-		if (n <= 0)
-			return err_sys(FVM_EXIT_FAIL, "%s: write at offset %llu",
-				       w->what, (unsigned long long)off);
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-		w->written += (uint64_t)n;
-	}
-	return 0;
-}
-
-int sparse_write(struct sparse_writer *w, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	if (w->limit != UINT64_MAX && len > w->limit - w->off)
-		return too_big(w);
-	stream_hash_update(w->sha, buf, len);
-	while (len) {
-		/* pieces end on chunk boundaries of the disk */
-		size_t n = STREAM_CHUNK - (size_t)(w->off % STREAM_CHUNK);
-		const unsigned char *start = p;
-		uint64_t at = w->off;
-		size_t run = 0;
-
-		if (n > len)
-			n = len;
-		if (stream_is_zero(p, n)) {
-			p += n;
-			len -= n;
-			w->off += n;
-			continue;
-		}
-		/* coalesce consecutive data pieces into one write */
-		while (len && (run == 0 || !stream_is_zero(p, n))) {
-			run += n;
-			p += n;
-			len -= n;
-			w->off += n;
-			n = len < STREAM_CHUNK ? len : STREAM_CHUNK;
-		}
-		if (pwrite_all(w, start, run, at) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int sparse_hole(struct sparse_writer *w, uint64_t len)
-{
-	if (w->limit != UINT64_MAX && len > w->limit - w->off)
-		return too_big(w);
-	w->off += len;
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-
-		stream_hash_update(w->sha, zeros, n);
-		len -= n;
-	}
-	return 0;
-}
-
-void sparse_digest(struct sparse_writer *w, char *hex)
-{
-	stream_hash_peek(w->sha, hex);
-}
-
-void sparse_finish(struct sparse_writer *w, char *hex)
-{
-	stream_hash_final(w->sha, hex);
-	w->sha = NULL;
-}
-
-void sparse_release(struct sparse_writer *w)
-{
-	if (w->sha) {
-		char hex[129];
-
-		stream_hash_final(w->sha, hex);
-		w->sha = NULL;
-	}
-}
-
-/* ---- progress --------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void human(uint64_t v, char *buf, size_t len)
-{
-	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double d = (double)v;
-	int i = 0;
-
-	while (d >= 1024 && i < 4) {
-		d /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", d, u[i]);
-}
-
-void progress_start(struct stream_progress *p, bool want, const char *label,
-		    uint64_t total)
-{
-	memset(p, 0, sizeof(*p));
-	p->on = want && isatty(2);
-	p->label = label;
-	p->total = total;
-	p->start = p->last = now_s();
-}
-
-void progress_update(struct stream_progress *p, uint64_t done)
-{
-	double t, rate;
-	char d[32], tot[32], r[32];
-
-	if (!p->on)
-		return;
-	t = now_s();
-	if (t - p->last < 0.25)
-		return;
-	p->last = t;
-	rate = t > p->start ? (double)done / (t - p->start) : 0;
-	human(done, d, sizeof(d));
-	human((uint64_t)rate, r, sizeof(r));
-	if (p->total && done <= p->total) {
-		double eta = rate > 0 ? (double)(p->total - done) / rate : 0;
-
-		human(p->total, tot, sizeof(tot));
-		fprintf(stderr, "\r%s: %s %s of %s (%.0f%%) %s/s ETA %d:%02d  ",
-			prog_name, p->label, d, tot,
-			100.0 * (double)done / (double)p->total, r,
-			(int)eta / 60, (int)eta % 60);
-	} else {
-		fprintf(stderr, "\r%s: %s %s %s/s  ", prog_name, p->label, d, r);
-	}
-}
-
-void progress_end(struct stream_progress *p)
-{
-	if (p->on && p->last > p->start)
-		fprintf(stderr, "\r\033[K");
-	p->on = false;
-}
-
-/* ---- encoders --------------------------------------------------------- */
-
-struct stream_enc {
-	enum stream_codec codec;
-	int fd;
-	lzma_stream lz;
-	z_stream z;
-	ZSTD_CCtx *zc;
-	unsigned char *out;
-};
-
-#define OUT_SIZE (1024u * 1024)
-
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOSPC)
-			return err_set(FVM_EXIT_FAIL,
-				       "disk full (no space left on the device)");
-		if (n <= 0)
-			return err_sys(FVM_EXIT_FAIL, "write");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-struct stream_enc *stream_enc_new(enum stream_codec codec, int fd)
-{
-	struct stream_enc *e = xcalloc(1, sizeof(*e));
-	int ok = 0;
-
-	e->codec = codec;
-	e->fd = fd;
-	e->out = xmalloc(OUT_SIZE);
-	if (codec == STREAM_XZ) {
-		lzma_mt mt;
-
-		memset(&mt, 0, sizeof(mt));
-		mt.threads = stream_threads();
-		/* fast-vm's `xz --block-size=16M -T0`: blocks that decode
-		 * in parallel */
-		mt.block_size = 16u << 20;
-		mt.preset = 6;
-		mt.check = LZMA_CHECK_CRC64;
-		e->lz = (lzma_stream)LZMA_STREAM_INIT;
-		ok = lzma_stream_encoder_mt(&e->lz, &mt) == LZMA_OK;
-	} else if (codec == STREAM_ZSTD) {
-		e->zc = ZSTD_createCCtx();
-		ok = e->zc &&
-		     !ZSTD_isError(ZSTD_CCtx_setParameter(
-			     e->zc, ZSTD_c_compressionLevel, 10));
-		/* a libzstd built without threads refuses; one thread then */
-		if (ok)
-			ZSTD_CCtx_setParameter(e->zc, ZSTD_c_nbWorkers,
-					       (int)stream_threads());
-	} else if (codec == STREAM_GZIP) {
-		ok = deflateInit2(&e->z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-				  Z_DEFAULT_STRATEGY) == Z_OK;
-	}
-	if (!ok) {
-		err_set(FVM_EXIT_FAIL, "cannot start the %s encoder",
-			stream_codec_name(codec));
-		free(e->out);
-		free(e);
-		return NULL;
-	}
-	return e;
-}
-
-static int enc_run(struct stream_enc *e, const void *buf, size_t len,
-		   bool finish)
-{
-	if (e->codec == STREAM_XZ) {
-		e->lz.next_in = buf;
-		e->lz.avail_in = len;
-		for (;;) {
-			lzma_ret r;
-
-			e->lz.next_out = e->out;
-			e->lz.avail_out = OUT_SIZE;
-			r = lzma_code(&e->lz, finish ? LZMA_FINISH : LZMA_RUN);
-			if (r != LZMA_OK && r != LZMA_STREAM_END)
-				return err_set(FVM_EXIT_FAIL,
-					       "xz encoder error %d", r);
-			if (write_all(e->fd, e->out,
-				      OUT_SIZE - e->lz.avail_out) < 0)
-				return -1;
-			if (r == LZMA_STREAM_END ||
-			    (!finish && e->lz.avail_in == 0))
-				return 0;
-		}
-	}
-	if (e->codec == STREAM_ZSTD) {
-		ZSTD_inBuffer ib = { buf, len, 0 };
-
-		for (;;) {
-			ZSTD_outBuffer ob = { e->out, OUT_SIZE, 0 };
-			size_t r = ZSTD_compressStream2(
-				e->zc, &ob, &ib,
-				finish ? ZSTD_e_end : ZSTD_e_continue);
-
-			if (ZSTD_isError(r))
-				return err_set(FVM_EXIT_FAIL, "zstd: %s",
-					       ZSTD_getErrorName(r));
-			if (write_all(e->fd, e->out, ob.pos) < 0)
-				return -1;
-			if (finish ? r == 0 : ib.pos == ib.size)
-				return 0;
-		}
-	}
-	e->z.next_in = (unsigned char *)(uintptr_t)buf;
-	e->z.avail_in = (uInt)len;
-	for (;;) {
-		int r;
-
-		e->z.next_out = e->out;
-		e->z.avail_out = OUT_SIZE;
-		r = deflate(&e->z, finish ? Z_FINISH : Z_NO_FLUSH);
-		if (r == Z_STREAM_ERROR)
-			return err_set(FVM_EXIT_FAIL, "gzip encoder error");
-		if (write_all(e->fd, e->out, OUT_SIZE - e->z.avail_out) < 0)
-			return -1;
-		if (r == Z_STREAM_END || (!finish && e->z.avail_in == 0))
-			return 0;
-	}
-}
-
-int stream_enc_write(struct stream_enc *e, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	/* zlib counts in uInt */
-	while (len) {
-		size_t n = len > (1u << 30) ? (1u << 30) : len;
-
-		if (enc_run(e, p, n, false) < 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-void stream_enc_abort(struct stream_enc *e)
-{
-	if (!e)
-		return;
-	if (e->codec == STREAM_XZ)
-		lzma_end(&e->lz);
-	else if (e->codec == STREAM_ZSTD)
-		ZSTD_freeCCtx(e->zc);
-	else
-		deflateEnd(&e->z);
-	free(e->out);
-	free(e);
-}
-
-int stream_enc_finish(struct stream_enc *e)
-{
-	int rc = enc_run(e, NULL, 0, true);
-
-	stream_enc_abort(e);
-	return rc;
 }

@@ -2,6 +2,8 @@
 #ifndef FVM_STREAM_H
 #define FVM_STREAM_H
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,22 +43,21 @@ struct stream *stream_open(const char *source, const struct stream_opts *o);
 enum stream_codec stream_codec(const struct stream *s);
 enum stream_content stream_content(const struct stream *s);
 const char *stream_codec_name(enum stream_codec c);	  /* "xz" */
-const char *stream_content_name(enum stream_content c); /* "raw disk" */
 /* Decoded size when known without decoding: a plain regular file's size,
  * a qcow2 disk's virtual size; else -1. */
 int64_t stream_decoded_size(const struct stream *s);
 /* The path of a plain (uncompressed) regular file source, else NULL. */
 const char *stream_local_path(const struct stream *s);
-/* The first decoded bytes (at least 512 unless the data is shorter). */
-const unsigned char *stream_peek(const struct stream *s, size_t *len);
+/* That file's descriptor, the one whose bytes were sniffed, else -1:
+ * hand this to other programs, not the path (which may name another
+ * file by now, or mean something else to them). */
+int stream_local_fd(const struct stream *s);
 /*
  * Read decoded bytes: > 0 bytes, 0 at the end (only once the codec saw a
  * complete stream: a truncated file is an error), -1 with the error
  * recorded ("truncated xz data", "HTTP error 404", "interrupted").
  */
 ssize_t stream_read(struct stream *s, void *buf, size_t len);
-/* Bytes read from the source so far (compressed). */
-uint64_t stream_source_bytes(const struct stream *s);
 void stream_close(struct stream *s);
 
 /* Pure parts, for unit tests. */
@@ -85,10 +86,8 @@ struct stream_curl_opts {
 	long connect_timeout; /* --connect-timeout SECONDS */
 	long max_time;	   /* -m, --max-time SECONDS */
 	int ipresolve;	   /* -4: 4, -6: 6, else 0 */
-	char **headers;	   /* -H, --header (NULL-terminated) */
-	size_t nheaders;
-	char **ignored;	   /* options not understood (NULL-terminated) */
-	size_t nignored;
+	struct strv headers; /* -H, --header */
+	struct strv ignored; /* options not understood */
 };
 int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o);
 void stream_curl_opts_release(struct stream_curl_opts *o);

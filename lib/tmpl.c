@@ -2,6 +2,7 @@
 #include "tmpl.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,55 +74,13 @@ static bool is_regular_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Read a whole small file; -1 with the error recorded. */
-static int read_small_file(const char *path, size_t max, char **out,
-			   size_t *out_len)
-{
-	struct sbuf b = SBUF_INIT;
-	char chunk[8192];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND
-					       : FVM_EXIT_FAIL,
-			       "cannot open %s", path);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err_sys(FVM_EXIT_FAIL, "cannot read %s", path);
-			goto out_fail;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > max) {
-			err_set(FVM_EXIT_FAIL, "%s is larger than %zu bytes",
-				path, max);
-			goto out_fail;
-		}
-		sbuf_add(&b, chunk, (size_t)n);
-	}
-	close(fd);
-	*out_len = b.len;
-	*out = sbuf_detach(&b);
-	return 0;
-
-out_fail:
-	close(fd);
-	sbuf_release(&b);
-	return -1;
-}
-
 /* The image a profile directory names, trimmed and checked. */
 static char *read_base_image(const char *path, const char *profile)
 {
 	char *text = NULL, *start, *end, *image;
 	size_t len;
 
-	if (read_small_file(path, BASE_IMAGE_MAX, &text, &len) < 0)
+	if (read_file_max(path, BASE_IMAGE_MAX, &text, &len) < 0)
 		return NULL;
 	if (memchr(text, '\0', len)) {
 		err_set(FVM_EXIT_USAGE, "%s: profile '%s' names no valid image",
@@ -143,6 +102,94 @@ static char *read_base_image(const char *path, const char *profile)
 		return NULL;
 	}
 	return image;
+}
+
+/* ---- profiles ---- */
+
+bool tmpl_profile_exists(const char *dir, const char *name)
+{
+	struct stat st;
+	char *d = xasprintf("%s/%s", dir, name);
+	char *f = xasprintf("%s/base_image", d);
+	bool ok = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+		  is_regular_file(f);
+
+	free(f);
+	free(d);
+	return ok;
+}
+
+static bool profile_has(const struct tmpl_profile *p, const char *file)
+{
+	char *path = xasprintf("%s/%s", p->dir, file);
+	bool ok = is_regular_file(path);
+
+	free(path);
+	return ok;
+}
+
+int tmpl_profile_read(const char *dir, const char *name, bool system,
+		      struct tmpl_profile *p)
+{
+	char *path;
+
+	memset(p, 0, sizeof(*p));
+	if (tmpl_check_name(name, "profile name") < 0)
+		return -1;
+	if (!dir || !*dir)
+		return 0;
+	path = xasprintf("%s/%s/base_image", dir, name);
+	if (!is_regular_file(path)) {
+		free(path);
+		return 0;
+	}
+	p->name = xstrdup(name);
+	p->dir = xasprintf("%s/%s", dir, name);
+	p->system = system;
+	p->base_image = read_base_image(path, name);
+	p->has_xml = profile_has(p, "config.xml");
+	p->has_hacks = profile_has(p, "hacks.sh");
+	p->has_delete_hacks = profile_has(p, "delete-hacks.sh");
+	free(path);
+	return 1;
+}
+
+int tmpl_profile_find(const struct fvm_conf *c, const char *name,
+		      struct tmpl_profile *p)
+{
+	int rc = tmpl_profile_read(c->user_dir, name, false, p);
+
+	if (rc == 0)
+		rc = tmpl_profile_read(c->system_dir, name, true, p);
+	return rc;
+}
+
+void tmpl_profile_release(struct tmpl_profile *p)
+{
+	free(p->name);
+	free(p->dir);
+	free(p->base_image);
+	memset(p, 0, sizeof(*p));
+}
+
+char **tmpl_profile_list(const char *dir)
+{
+	struct strv names = STRV_INIT;
+	DIR *d = dir && *dir ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (tmpl_check_name(de->d_name, "profile") < 0) {
+			err_clear();
+			continue;
+		}
+		if (tmpl_profile_exists(dir, de->d_name))
+			strv_push(&names, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	strv_sort_uniq(&names);
+	return strv_detach(&names);
 }
 
 /*
@@ -187,6 +234,21 @@ static char *find_file(const struct fvm_conf *c, const char *name,
 	return NULL;
 }
 
+/* The profile NAME as create needs it: -1 for a base_image that names
+ * no valid image; prof->name NULL when NAME is no profile. tmpl_resolve
+ * has found profiles this way, with stat, following links. */
+static int find_profile(const struct fvm_conf *c, const char *name,
+			struct tmpl_profile *prof)
+{
+	int rc = tmpl_profile_find(c, name, prof);
+
+	if (rc > 0 && !prof->base_image) {
+		tmpl_profile_release(prof);
+		return -1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 int tmpl_resolve(const struct fvm_conf *c, const char *name,
 		 struct tmpl_source *src)
 {
@@ -197,32 +259,24 @@ int tmpl_resolve_with(const struct fvm_conf *c, const char *name,
 		      const char *xml, const char *hacks,
 		      struct tmpl_source *src)
 {
-	const char *dirs[2] = {c->user_dir, c->system_dir};
+	struct tmpl_profile prof;
 	struct sbuf looked = SBUF_INIT;
-	char *path;
-	int i;
 
 	memset(src, 0, sizeof(*src));
 	if (tmpl_check_name(name, "image or profile name") < 0)
 		return -1;
 
 	/* a profile is a directory holding base_image; the user's first */
-	for (i = 0; i < 2 && !src->profile; i++) {
-		if (!dirs[i] || !*dirs[i])
-			continue;
-		path = xasprintf("%s/%s/base_image", dirs[i], name);
-		if (is_regular_file(path)) {
-			src->image = read_base_image(path, name);
-			if (!src->image) {
-				free(path);
-				return -1;
-			}
-			src->profile = xstrdup(name);
-		}
-		free(path);
-	}
-	if (!src->image)
+	if (find_profile(c, name, &prof) < 0)
+		return -1;
+	if (prof.name) {
+		src->image = prof.base_image;
+		src->profile = prof.name;
+		prof.base_image = prof.name = NULL;
+		tmpl_profile_release(&prof);
+	} else {
 		src->image = xstrdup(name);
+	}
 
 	if (xml)
 		src->xml_path = xstrdup(xml);
@@ -724,7 +778,7 @@ char *tmpl_expand_file(const struct fvm_conf *c, const char *path,
 
 	if (mac_out)
 		*mac_out = NULL;
-	if (read_small_file(path, TMPL_MAX_SIZE, &text, &len) < 0)
+	if (read_file_max(path, TMPL_MAX_SIZE, &text, &len) < 0)
 		return NULL;
 	out = tmpl_expand(c, text, len, vars, mac_out);
 	if (!out)

@@ -44,6 +44,37 @@ int tmpl_resolve_with(const struct fvm_conf *c, const char *name,
 void tmpl_source_release(struct tmpl_source *src);
 
 /*
+ * A profile directory, <dir>/NAME holding a regular base_image, and the
+ * files fast-vm reads from it. This is the one place they are read.
+ */
+struct tmpl_profile {
+	char *name;
+	char *dir;	  /* <dir>/NAME */
+	bool system;	  /* found in the system dir, not the user's */
+	char *base_image; /* trimmed and checked; NULL when invalid */
+	bool has_xml, has_hacks, has_delete_hacks; /* config.xml, ... */
+};
+/* Whether dir/NAME is a profile: a directory (not a link to one) holding
+ * a regular base_image. */
+bool tmpl_profile_exists(const char *dir, const char *name);
+/*
+ * Read the profile NAME in the user dir, else in the system dir (the
+ * user's wins, as in fast-vm). 1 found, 0 there is no such profile, -1
+ * with the error recorded for a bad name; a base_image that names no
+ * valid image leaves p->base_image NULL with the error recorded, and 1.
+ */
+int tmpl_profile_find(const struct fvm_conf *c, const char *name,
+		      struct tmpl_profile *p);
+/* The same in one directory only (system: what p->system says). */
+int tmpl_profile_read(const char *dir, const char *name, bool system,
+		      struct tmpl_profile *p);
+void tmpl_profile_release(struct tmpl_profile *p);
+/* The names of the profiles in dir, sorted, NULL-terminated (strv_free);
+ * an unreadable dir holds none. Dot entries and names fast-vm would
+ * refuse (fvm's temporary directories) are left out. */
+char **tmpl_profile_list(const char *dir);
+
+/*
  * The delete-hacks file for deleting a VM of image made with profile (the
  * VM's metadata; NULL for "---"), as fast-vm's delete finds it: even when
  * the profile has gone, its image's file is found. *path is malloc'd or

@@ -1,11 +1,17 @@
-/* lib/util.c: small memory and string helpers used across fvm. */
+/* lib/util.c: small helpers: memory, strings, vectors, time, whole files. */
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "err.h"
 
 static void oom(void)
 {
@@ -148,4 +154,245 @@ bool parse_int(const char *s, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* ---- string vectors ---- */
+
+void strv_take(struct strv *a, char *s)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void strv_push(struct strv *a, const char *s)
+{
+	strv_take(a, xstrdup(s));
+}
+
+void strv_pushn(struct strv *a, const char *s, size_t n)
+{
+	strv_take(a, xstrndup(s, n));
+}
+
+void strv_pushf(struct strv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	strv_take(a, s);
+}
+
+bool strv_has(const struct strv *a, const char *s)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i], s))
+			return true;
+	return false;
+}
+
+static int strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort_uniq(struct strv *a)
+{
+	size_t j = 0;
+
+	if (!a->n)
+		return;
+	qsort(a->v, a->n, sizeof(*a->v), strv_cmp);
+	for (size_t i = 1; i < a->n; i++) {
+		if (!strcmp(a->v[i], a->v[j]))
+			free(a->v[i]);
+		else
+			a->v[++j] = a->v[i];
+	}
+	a->n = j + 1;
+	a->v[a->n] = NULL;
+}
+
+char **strv_detach(struct strv *a)
+{
+	char **v = a->v ? a->v : xcalloc(1, sizeof(*v));
+
+	a->v = NULL;
+	a->n = a->cap = 0;
+	return v;
+}
+
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void strv_release(struct strv *a)
+{
+	strv_free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
+
+/* ---- time ---- */
+
+static struct timespec mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+long long now_ms(void)
+{
+	struct timespec ts = mono();
+
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long now_us(void)
+{
+	struct timespec ts = mono();
+
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double now_s(void)
+{
+	struct timespec ts = mono();
+
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- fast-vm's size column ---- */
+
+void fastvm_size_text(uint64_t size, uint64_t used, char *buf, size_t len)
+{
+	double pct = size ? 100.0 * (double)used / (double)size : 0;
+	char g[32];
+
+	if (size % GIB == 0)
+		snprintf(g, sizeof(g), "%llu",
+			 (unsigned long long)(size / GIB));
+	else
+		snprintf(g, sizeof(g), "%.2f", (double)size / (double)GIB);
+	snprintf(buf, len, "%3sg(%6.2f%%)", g, pct);
+}
+
+/* ---- whole files ---- */
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      unsigned mode)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = slash ? xstrndup(path, dlen) : xstrdup(".");
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+	int fd, rc = -1;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fchmod(fd, (mode_t)mode) < 0 ||
+	    fsync(fd) < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		close(fd);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot write %s", path);
+		goto out_unlink;
+	}
+	if (rename(tmp, path) < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot replace %s", path);
+		goto out_unlink;
+	}
+	/* the rename itself must reach the disk too */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	rc = 0;
+	goto out;
+out_unlink:
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+int read_file_max(const char *path, size_t max, char **data, size_t *len)
+{
+	struct sbuf b = SBUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND
+					       : FVM_EXIT_FAIL,
+			       "cannot open %s", path);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_sys(FVM_EXIT_FAIL, "cannot read %s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			if (max % (1u << 20) == 0)
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu MiB", path,
+					max >> 20);
+			else
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu bytes", path,
+					max);
+			goto fail;
+		}
+		sbuf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	*len = b.len;
+	*data = sbuf_detach(&b);
+	return 0;
+fail:
+	close(fd);
+	sbuf_release(&b);
+	return -1;
 }

@@ -1,4 +1,4 @@
-/* lib/virt.h: fvm's use of libvirt: domains, metadata, DHCP entries, events. */
+/* lib/virt.h: fvm's use of libvirt: connection, domains, metadata, events. */
 #ifndef FVM_VIRT_H
 #define FVM_VIRT_H
 
@@ -71,34 +71,6 @@ int virt_get_meta(virDomainPtr dom, struct vm_meta *m);
  * FVM_EXIT_NOTFOUND when it has none. */
 char *virt_domain_mac(virDomainPtr dom, const char *network);
 
-/*
- * Static DHCP host entries of network (live and config). Add removes any
- * entry with the same IP, MAC or name first (libvirt refuses duplicates
- * and a stale entry would hand the address to an old MAC); the very
- * entry already in place is left alone. name may be NULL.
- */
-int virt_dhcp_add(struct virt *v, const char *network, const char *mac,
-		  const char *ip, const char *name);
-/* Remove every entry with this MAC and IP (either may be NULL: any);
- * returns how many went, 0 is not an error. */
-int virt_dhcp_remove(struct virt *v, const char *network, const char *mac,
-		     const char *ip);
-struct dhcp_host {
-	char *mac, *ip, *name;
-};
-int virt_dhcp_hosts(struct virt *v, const char *network,
-		    struct dhcp_host **hosts, size_t *n);
-void virt_dhcp_hosts_free(struct dhcp_host *hosts, size_t n);
-/* The address the guest with mac holds a lease for (malloc'd); NULL with
- * FVM_EXIT_NOTFOUND when it has none. */
-char *virt_lease_ip(struct virt *v, const char *network, const char *mac);
-/* Tell dnsmasq to forget the lease of ip/mac with dhcp_release on the
- * network's bridge (needs root, in the daemon's network namespace).
- * 0 done, 1 when dhcp_release is not installed (message recorded, for a
- * warning), -1 failed. */
-int virt_release_lease(struct virt *v, const char *network, const char *mac,
-		       const char *ip);
-
 /* start and destroy in the wrong state fail with FVM_EXIT_CONFLICT */
 int virt_start(virDomainPtr dom);
 int virt_destroy(virDomainPtr dom);
@@ -113,14 +85,5 @@ const char *virt_state_name(int state); /* "running", "shut off", ... */
 
 /* Whether domains of type kvm can run here (domain capabilities). */
 bool virt_kvm_usable(struct virt *v);
-
-/* The IPv4 DHCP leases dnsmasq holds on network (for fvm doctor). */
-struct dhcp_lease {
-	char *mac, *ip;
-	long long expiry; /* seconds since the epoch */
-};
-int virt_dhcp_leases(struct virt *v, const char *network,
-		     struct dhcp_lease **leases, size_t *n);
-void virt_dhcp_leases_free(struct dhcp_lease *leases, size_t n);
 
 #endif

@@ -51,7 +51,13 @@ t_run() {
 		t_ok "$_name"
 		return 0
 	fi
-	t_fail "$_name" "exit $T_RC, wanted $_want; stderr: $(head -c 300 "$T_TMP/err")"
+	# what the command said: stderr, and stdout when that is all it said
+	# (a report on stdout explains a non-zero exit as well)
+	if [ -s "$T_TMP/err" ] || [ ! -s "$T_TMP/out" ]; then
+		t_fail "$_name" "exit $T_RC, wanted $_want; stderr: $(head -c 300 "$T_TMP/err")"
+	else
+		t_fail "$_name" "exit $T_RC, wanted $_want; stderr empty; stdout: $(head -c 600 "$T_TMP/out" | tr "\n" ";")"
+	fi
 	return 1
 }
 

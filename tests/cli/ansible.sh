@@ -1,8 +1,11 @@
 #!/bin/sh
 # tests/cli/ansible.sh: the Ansible role deploy/ansible/roles/fvm against this host, with everything it writes under $T_TMP.
 #
-# ansible-playbook -c local: fvm is built into $BUILD (already there: make
-# has nothing to do) and installed with DESTDIR=$T_TMP/root; fvm configure
+# ansible-playbook -c local: the role unpacks a make dist tarball of this
+# tree, builds it into $BUILD (already there: the tarball's files are made
+# older than the build, so make has nothing to do; tests/cli/package.sh
+# builds a tarball from scratch) and installs it with DESTDIR=$T_TMP/root;
+# fvm configure
 # talks to libvirt's test:///default and writes its config, store, sudo rule
 # and a copy of libvirtd.conf under $T_TMP. No apt, no restart of libvirtd.
 . "$(dirname "$0")/../lib.sh"
@@ -26,11 +29,19 @@ group=root users=[]
 if id -nG libvirt-qemu 2>/dev/null | tr ' ' '\n' | grep -qx kvm; then
 	group=kvm users='[libvirt-qemu]'
 fi
+# the release tarball the role installs from
+v=$("$TOP/scripts/version")
+if ! env -u MAKEFLAGS SOURCE_DATE_EPOCH=946684800 make -C "$TOP" -s dist DISTDIR="$T_TMP" \
+	>"$T_TMP/dist.log" 2>&1; then
+	t_fail "make dist" "$(tail -n 5 "$T_TMP/dist.log")"
+	exit 1
+fi
 printf 'unix_sock_group = "libvirt"\n#auth_unix_rw = "polkit"\n' >"$T_TMP/libvirtd.conf"
 mkdir -p "$T_TMP/sudoers.d"
 cat >"$T_TMP/vars.yml" <<VARS
 fvm_install_deps: false
-fvm_source_dir: $TOP
+fvm_release_tarball: $T_TMP/fvm-$v.tar.gz
+fvm_unpack_dir: $T_TMP/src
 fvm_build: $BUILD
 fvm_destdir: $T_TMP/root
 fvm_prefix: /usr/local
@@ -67,6 +78,9 @@ t_match "first run changes things" "changed=[1-9]" "$recap"
 t_match "first run fails nothing" "failed=0" "$recap"
 [ -x "$T_TMP/root/usr/local/bin/fvm" ] && t_ok "fvm installed under DESTDIR" ||
 	t_fail "fvm installed under DESTDIR" "no $T_TMP/root/usr/local/bin/fvm"
+t_eq "the tarball's fvm installed" "fvm $v" "$("$T_TMP/root/usr/local/bin/fvm" --version 2>&1)"
+[ -s "$T_TMP/src/VERSION" ] && t_ok "tarball unpacked into fvm_unpack_dir" ||
+	t_fail "tarball unpacked into fvm_unpack_dir" "no $T_TMP/src/VERSION"
 [ "$(readlink "$T_TMP/root/usr/local/bin/configure-fast-vm")" = fvm ] &&
 	t_ok "configure-fast-vm link installed" || t_fail "configure-fast-vm link installed" "missing"
 t_match "configure wrote the role's answers" "^FASTVM_OWNER_ONLY_DELETE=yes$" "$(cat "$T_TMP/fast-vm.conf" 2>/dev/null)"

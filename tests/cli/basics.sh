@@ -8,7 +8,7 @@ export FVM_CONFIG="$T_TMP/fast-vm.conf"
 : >"$FVM_CONFIG"
 
 t_run "fvm --version" 0 fvm --version
-t_match "version line" '^fvm [0-9]+\.[0-9]+\.[0-9]+$' "$T_OUT"
+t_match "version line" '^fvm [0-9]+\.[0-9]+\.[0-9]+([~+][0-9A-Za-z.]+)?$' "$T_OUT"
 
 t_run "fvm --list" 0 fvm --list
 list=$T_OUT

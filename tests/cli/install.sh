@@ -24,6 +24,12 @@ t_match "fast-vm usage banner" "^== fast-vm version 1.7 \(fvm " "$T_OUT"
 [ -s "$dest/opt/fvm/share/man/man5/fvm.conf.5" ] && t_ok "fvm.conf.5" || t_fail "fvm.conf.5" "missing"
 [ -s "$dest/opt/fvm/share/bash-completion/completions/fvm" ] && t_ok "completion" ||
 	t_fail "completion" "missing"
+[ -s "$dest/opt/fvm/share/zsh/site-functions/_fvm" ] && t_ok "zsh completion" ||
+	t_fail "zsh completion" "missing"
+[ -s "$dest/opt/fvm/share/fish/vendor_completions.d/fvm.fish" ] && t_ok "fish completion" ||
+	t_fail "fish completion" "missing"
+[ "$(readlink "$dest/opt/fvm/share/fish/vendor_completions.d/fvm-create.fish")" = fvm.fish ] &&
+	t_ok "fish completion link fvm-create" || t_fail "fish completion link fvm-create" "missing or wrong"
 t_run "installed link runs" 0 "$dest/opt/fvm/bin/fvm-config" --help
 if command -v man >/dev/null; then
 	t_run "fvm.1 renders" 0 man -l "$dest/opt/fvm/share/man/man1/fvm.1"

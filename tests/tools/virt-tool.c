@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dhcp.h"
 #include "err.h"
 #include "util.h"
 #include "virt.h"
@@ -54,19 +55,10 @@ static virDomainPtr lookup(struct virt *v, const char *name)
 
 static char *read_file(const char *path)
 {
-	struct sbuf b = SBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
+	char *text;
+	size_t len;
 
-	if (!f) {
-		err_sys(FVM_EXIT_NOTFOUND, "cannot open %s", path);
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_add(&b, buf, n);
-	fclose(f);
-	return sbuf_detach(&b);
+	return read_file_max(path, 16 << 20, &text, &len) < 0 ? NULL : text;
 }
 
 static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
@@ -84,15 +76,15 @@ static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
 	if (strcmp(cmd, "dhcp-add") == 0) {
 		if (argc != 4 && argc != 5)
 			usage();
-		return virt_dhcp_add(v, argv[1], argv[2], argv[3],
-				     argc == 5 ? argv[4] : NULL) < 0
-			       ? fail()
-			       : 0;
+		return dhcp_add(v, argv[1], argv[2], argv[3],
+				argc == 5 ? argv[4] : NULL) < 0
+			   ? fail()
+			   : 0;
 	}
 	if (strcmp(cmd, "dhcp-remove") == 0) {
 		NEED(4);
-		rc = virt_dhcp_remove(v, argv[1], dash_null(argv[2]),
-				      dash_null(argv[3]));
+		rc = dhcp_remove(v, argv[1], dash_null(argv[2]),
+				 dash_null(argv[3]));
 		if (rc < 0)
 			return fail();
 		printf("%d\n", rc);
@@ -103,20 +95,20 @@ static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
 		size_t n;
 
 		NEED(2);
-		if (virt_dhcp_hosts(v, argv[1], &h, &n) < 0)
+		if (dhcp_hosts(v, argv[1], &h, &n) < 0)
 			return fail();
 		for (size_t i = 0; i < n; i++)
 			printf("%s %s %s\n", h[i].mac ? h[i].mac : "-",
 			       h[i].ip ? h[i].ip : "-",
 			       h[i].name ? h[i].name : "-");
-		virt_dhcp_hosts_free(h, n);
+		dhcp_hosts_free(h, n);
 		return 0;
 	}
 	if (strcmp(cmd, "lease") == 0) {
 		char *ip;
 
 		NEED(3);
-		ip = virt_lease_ip(v, argv[1], argv[2]);
+		ip = dhcp_lease_ip(v, argv[1], argv[2]);
 		if (!ip)
 			return fail();
 		printf("%s\n", ip);
@@ -125,7 +117,7 @@ static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
 	}
 	if (strcmp(cmd, "release") == 0) {
 		NEED(4);
-		rc = virt_release_lease(v, argv[1], argv[2], argv[3]);
+		rc = dhcp_release_lease(v, argv[1], argv[2], argv[3]);
 		if (rc < 0)
 			return fail();
 		if (rc == 1)

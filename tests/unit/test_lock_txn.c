@@ -38,7 +38,6 @@ int main(void)
 	char dir[] = "/tmp/fvm-unit-lock.XXXXXX";
 	struct lock a = LOCK_INIT, b = LOCK_INIT;
 	struct txn t = TXN_INIT;
-	struct timespec t0, t1;
 	int seen[10] = { 0 }, codes[10], numbers[10];
 	pid_t pid;
 	int st;
@@ -111,10 +110,8 @@ int main(void)
 
 	for (int i = 0; i < 10; i++)
 		numbers[i] = 20 + i;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_INT("worst exit code", FVM_EXIT_CONFLICT,
 		  par_run(10, 4, job, seen, numbers, codes));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	{
 		int once = 1;
 

@@ -106,6 +106,33 @@ int main(void)
 		     t, OUT_HUMAN, 1);
 	out_table_free(t);
 
+	/* a note with control characters: one table line, the real text
+	 * in JSON */
+	t = out_table_new(cols, 5);
+	out_row(t);
+	out_int(t, 0, 42);
+	out_str(t, 1, "c7");
+	out_bool(t, 2, false);
+	out_str(t, 3, "two\nlines\tand \x1b[31mred\r\x7f \xc2\x9b" "2J \xc3\xa9");
+	CHECK_RENDER("table escapes control characters",
+		     "VM#  Image  Running  Notes\n"
+		     " 42  c7     no       two\\nlines\\tand "
+		     "\\x1b[31mred\\r\\x7f \\u009b2J \xc3\xa9\n",
+		     t, OUT_HUMAN, 0);
+	CHECK_RENDER("record escapes control characters",
+		     "VM#:     42\nImage:   c7\nRunning: no\n"
+		     "Notes:   two\\nlines\\tand \\x1b[31mred\\r\\x7f "
+		     "\\u009b2J \xc3\xa9\n",
+		     t, OUT_HUMAN, 1);
+	CHECK_RENDER("json keeps the real text",
+		     "[\n  {\n    \"number\": 42,\n    \"image\": \"c7\",\n"
+		     "    \"running\": false,\n"
+		     "    \"note\": \"two\\nlines\\tand \\u001b[31mred\\r"
+		     "\\u007f \xc2\x9b" "2J \xc3\xa9\",\n"
+		     "    \"mac\": null\n  }\n]\n",
+		     t, OUT_JSON, 0);
+	out_table_free(t);
+
 	t = out_table_new(cols, 5);
 	CHECK_RENDER("empty json list", "[]\n", t, OUT_JSON, 0);
 	CHECK_RENDER("empty table has its title", "VM#  Image  Running  Notes\n",

@@ -81,6 +81,12 @@ static void test_temp(void)
 	check_lock("temp: checksum being written", "image-c7",
 		   reconcile_temp_lock(RECONCILE_SHA_DIR,
 				       "fastvm-c7.sha256.tmp", "fastvm-"));
+	check_lock("temp: checksum being written atomically", "image-c7",
+		   reconcile_temp_lock(RECONCILE_SHA_DIR,
+				       ".fastvm-c7.sha256.aB3dE9", "fastvm-"));
+	check_lock("temp: another dot file is no leftover", NULL,
+		   reconcile_temp_lock(RECONCILE_SHA_DIR, ".fastvm-c7.aB3dE9",
+				       "fastvm-"));
 	check_lock("temp: a checksum is no leftover", NULL,
 		   reconcile_temp_lock(RECONCILE_SHA_DIR, "fastvm-c7.sha256",
 				       "fastvm-"));

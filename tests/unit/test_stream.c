@@ -57,8 +57,9 @@ int main(void)
 	CHECK("  -k", co.insecure);
 	CHECK_STR("  --cacert", "/ca.pem", co.cacert);
 	CHECK_STR("  --proxy", "http://p:3128", co.proxy);
-	CHECK_STR("  -H", "X-A:1", co.headers ? co.headers[0] : NULL);
-	CHECK_INT("  unknown ones kept for a warning", 2, (long long)co.nignored);
+	CHECK_STR("  -H", "X-A:1", co.headers.v ? co.headers.v[0] : NULL);
+	CHECK_INT("  unknown ones kept for a warning", 2,
+		  (long long)co.ignored.n);
 	stream_curl_opts_release(&co);
 	CHECK("CURL_OPTS: --cacert without FILE", stream_parse_curl_opts("--cacert", &co) < 0);
 	CHECK("CURL_OPTS: bad timeout", stream_parse_curl_opts("--connect-timeout x", &co) < 0);

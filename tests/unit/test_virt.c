@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dhcp.h"
 #include "err.h"
 #include "util.h"
 #include "virt.h"
@@ -34,13 +35,13 @@ static int count_hosts(struct virt *v, const char *ip, const char *mac)
 	size_t n;
 	int c = 0;
 
-	if (virt_dhcp_hosts(v, "default", &h, &n) < 0)
+	if (dhcp_hosts(v, "default", &h, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if ((ip && h[i].ip && strcmp(h[i].ip, ip) == 0) ||
 		    (mac && h[i].mac && strcmp(h[i].mac, mac) == 0))
 			c++;
-	virt_dhcp_hosts_free(h, n);
+	dhcp_hosts_free(h, n);
 	return c;
 }
 
@@ -50,32 +51,32 @@ static void test_dhcp(struct virt *v)
 	size_t n;
 	int rc;
 
-	rc = virt_dhcp_add(v, "default", "52:54:00:ab:00:2a", "192.168.122.42",
-			   "fastvm-img-42");
+	rc = dhcp_add(v, "default", "52:54:00:ab:00:2a", "192.168.122.42",
+		      "fastvm-img-42");
 	if (rc < 0 && err_code() == FVM_EXIT_FAIL &&
 	    strstr(err_msg(), "not supported")) {
 		printf("SKIP - dhcp: test driver: %s\n", err_msg());
 		return;
 	}
 	CHECK_INT("dhcp add", 0, rc);
-	CHECK_INT("dhcp hosts", 0, virt_dhcp_hosts(v, "default", &h, &n));
+	CHECK_INT("dhcp hosts", 0, dhcp_hosts(v, "default", &h, &n));
 	CHECK_INT("one host entry", 1, (long long)n);
 	if (n == 1) {
 		CHECK_STR("host mac", "52:54:00:ab:00:2a", h[0].mac);
 		CHECK_STR("host ip", "192.168.122.42", h[0].ip);
 		CHECK_STR("host name", "fastvm-img-42", h[0].name);
 	}
-	virt_dhcp_hosts_free(h, n);
+	dhcp_hosts_free(h, n);
 
 	CHECK_INT("dhcp add same entry again", 0,
-		  virt_dhcp_add(v, "default", "52:54:00:ab:00:2a",
-				"192.168.122.42", "fastvm-img-42"));
+		  dhcp_add(v, "default", "52:54:00:ab:00:2a", "192.168.122.42",
+			   "fastvm-img-42"));
 	CHECK_INT("still one entry", 1, count_hosts(v, "192.168.122.42", NULL));
 
 	/* a re-created VM 42 with another MAC: the stale entry goes */
 	CHECK_INT("dhcp add same ip, new mac", 0,
-		  virt_dhcp_add(v, "default", "52:54:00:ab:01:2a",
-				"192.168.122.42", NULL));
+		  dhcp_add(v, "default", "52:54:00:ab:01:2a", "192.168.122.42",
+			   NULL));
 	CHECK_INT("one entry for the ip", 1,
 		  count_hosts(v, "192.168.122.42", NULL));
 	CHECK_INT("old mac is gone", 0,
@@ -83,36 +84,35 @@ static void test_dhcp(struct virt *v)
 
 	/* the same MAC moved to another number */
 	CHECK_INT("dhcp add same mac, new ip", 0,
-		  virt_dhcp_add(v, "default", "52:54:00:ab:01:2a",
-				"192.168.122.43", NULL));
+		  dhcp_add(v, "default", "52:54:00:ab:01:2a", "192.168.122.43",
+			   NULL));
 	CHECK_INT("old ip is gone", 0, count_hosts(v, "192.168.122.42", NULL));
 	CHECK_INT("one entry for the mac", 1,
 		  count_hosts(v, NULL, "52:54:00:ab:01:2a"));
 
-	CHECK_INT("dhcp add unrelated", 0,
-		  virt_dhcp_add(v, "default", "52:54:00:99:ff:99",
-				"192.168.122.2", NULL));
-	CHECK_INT("dhcp remove by mac and ip", 1,
-		  virt_dhcp_remove(v, "default", "52:54:00:AB:01:2A",
-				   "192.168.122.43"));
-	CHECK_INT("dhcp remove missing is 0", 0,
-		  virt_dhcp_remove(v, "default", "52:54:00:ab:01:2a",
-				   "192.168.122.43"));
+	CHECK_INT(
+	    "dhcp add unrelated", 0,
+	    dhcp_add(v, "default", "52:54:00:99:ff:99", "192.168.122.2", NULL));
+	CHECK_INT(
+	    "dhcp remove by mac and ip", 1,
+	    dhcp_remove(v, "default", "52:54:00:AB:01:2A", "192.168.122.43"));
+	CHECK_INT(
+	    "dhcp remove missing is 0", 0,
+	    dhcp_remove(v, "default", "52:54:00:ab:01:2a", "192.168.122.43"));
 	CHECK_INT("unrelated entry stays", 1,
 		  count_hosts(v, "192.168.122.2", NULL));
 	CHECK_INT("dhcp remove by ip", 1,
-		  virt_dhcp_remove(v, "default", NULL, "192.168.122.2"));
+		  dhcp_remove(v, "default", NULL, "192.168.122.2"));
 
 	/* values that need escaping reach libvirt intact (and it refuses
 	 * the MAC instead of the XML) */
-	rc = virt_dhcp_add(v, "default", "52:54:00:ab:00:2a'/><x a='",
-			   "192.168.122.44", NULL);
+	rc = dhcp_add(v, "default", "52:54:00:ab:00:2a'/><x a='",
+		      "192.168.122.44", NULL);
 	CHECK("odd mac refused by libvirt",
 	      rc == -1 && strstr(err_msg(), "52:54:00:ab:00:2a'/>"));
 
-	CHECK("dhcp on missing network",
-	      virt_dhcp_hosts(v, "nonet", &h, &n) == -1 &&
-		      err_code() == FVM_EXIT_NOTFOUND);
+	CHECK("dhcp on missing network", dhcp_hosts(v, "nonet", &h, &n) == -1 &&
+					     err_code() == FVM_EXIT_NOTFOUND);
 	err_clear();
 }
 
@@ -280,9 +280,8 @@ int main(void)
 
 	test_dhcp(v);
 
-	CHECK("lease of unknown mac", virt_lease_ip(v, "default",
-						    "52:54:00:00:00:01") ==
-					      NULL);
+	CHECK("lease of unknown mac",
+	      dhcp_lease_ip(v, "default", "52:54:00:00:00:01") == NULL);
 	err_clear();
 
 	CHECK_INT("start before remove", 0, virt_start(dom));
