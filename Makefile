@@ -119,9 +119,11 @@ APPLET_SRC := $(wildcard applets/*.c cli/*.c compat/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
-# everything but main(): what unit tests link against
+# everything but main(): what tests of the command-line kit link against
 APPLET_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(APPLET_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+# unit tests link libfvm.a alone; these test cli/ and applets/ code too
+UNIT_CLI_BIN := $(BUILD)/tests/unit/test_applets
 # small C drivers the shell tests run (linked like the unit tests)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
@@ -215,17 +217,22 @@ $(VERSION_OBJ) $(BUILD)/man/fvm.conf.5: $(VERSION_STAMP)
 
 units: $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY_BIN)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libfvm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libfvm.a $(LIBS)
+
+$(UNIT_CLI_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h \
+		$(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
 		$(BUILD)/libfvm.a $(LIBS)
 
-$(BUILD)/tests/tools/%: tests/tools/%.c $(APPLET_LIB_OBJ) $(BUILD)/libfvm.a
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libfvm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(APPLET_LIB_OBJ) \
-		$(BUILD)/libfvm.a $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libfvm.a $(LIBS)
 
 $(BUILD)/tests/unit/fuzz-replay-%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
 		tests/fuzz/fuzz.h $(BUILD)/libfvm.a

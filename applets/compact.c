@@ -8,10 +8,15 @@
 #include "../cli/trim.h"
 #include "../cli/vm.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool json, quiet;
+} opt;
+
 static const struct opt compact_opts[] = {
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_JSON(&opt.json),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info compact_info = {
@@ -31,6 +36,8 @@ const struct applet_info compact_info = {
 		"image-compact does the same for an image.\n"
 		"Exit status 3: no VM N; 4: the VM is running or busy.",
 	.opts = compact_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 	.repeat_last = true,
 };
@@ -94,26 +101,13 @@ out:
 
 int compact_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct compact_ctx x = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct vmlist l = { 0 };
-	const char *arg;
-	bool quiet = false;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (c == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (c == 'q') {
-			quiet = true;
-			mode = OUT_QUIET;
-		}
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 1)
-		usage_error("compact needs VM numbers");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.quiet);
 	x.c = applet_conf();
 	vm_parse_numbers(argc, argv, &l);
 	if (guest_appliance_check(guest_appliance_dir(x.c->appliance)) < 0)
@@ -121,7 +115,7 @@ int compact_main(int argc, char **argv)
 	x.tcg = compact_tcg(x.c);
 	x.out = out_table_new(compact_cols, C_COUNT);
 	pthread_mutex_init(&x.mu, NULL);
-	rc = vm_run_each(&l, compact_one, &x, "compacted", quiet);
+	rc = vm_run_each(&l, compact_one, &x, "compacted", opt.quiet);
 	/* the VMs were done in parallel: print them in VM order */
 	out_sort_int(x.out, 0);
 	if (mode == OUT_JSON || (mode == OUT_HUMAN && out_rows(x.out)))

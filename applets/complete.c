@@ -18,6 +18,8 @@ const struct applet_info complete_info = {
 		       "the answers come from the option tables and, for "
 		       "images and VM numbers, from the live state.",
 	.opts = NULL,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 };
 
 /* "name-12" is a VM disk, not an image (fast-vm's names never end so) */
@@ -34,7 +36,7 @@ static bool ends_in_number(const char *s)
 }
 
 static void complete_images(const struct fvm_conf *c, const char *prefix,
-			    opt_emit_fn emit, void *ctx)
+			    const struct opt_completer *oc)
 {
 	struct store *s = store_open(c);
 	char *want = xasprintf("%s%s", c->vm_prefix, prefix);
@@ -43,7 +45,7 @@ static void complete_images(const struct fvm_conf *c, const char *prefix,
 
 	for (char **n = names; n && *n; n++)
 		if (!ends_in_number(*n + plen))
-			emit(*n + plen, ctx);
+			oc->emit(*n + plen, oc->ctx);
 	store_list_free(names);
 	free(want);
 	if (s)
@@ -51,7 +53,7 @@ static void complete_images(const struct fvm_conf *c, const char *prefix,
 }
 
 static void complete_profiles(const struct fvm_conf *c, const char *prefix,
-			      opt_emit_fn emit, void *ctx)
+			      const struct opt_completer *oc)
 {
 	const char *dirs[2] = { c->user_dir, c->system_dir };
 
@@ -63,14 +65,14 @@ static void complete_profiles(const struct fvm_conf *c, const char *prefix,
 			if (de->d_name[0] != '.' &&
 			    str_starts(de->d_name, prefix) &&
 			    profile_exists(dirs[i], de->d_name))
-				emit(de->d_name, ctx);
+				oc->emit(de->d_name, oc->ctx);
 		if (d)
 			closedir(d);
 	}
 }
 
 static void complete_vms(const struct fvm_conf *c, enum opt_complete kind,
-			 const char *prefix, opt_emit_fn emit, void *ctx)
+			 const char *prefix, const struct opt_completer *oc)
 {
 	struct virt *v = virt_open(c, false);
 	struct vm_entry *vms = NULL;
@@ -93,22 +95,22 @@ static void complete_vms(const struct fvm_conf *c, enum opt_complete kind,
 		    (kind == OPT_C_VM_STOPPED && !running)) {
 			snprintf(num, sizeof(num), "%d", vms[i].number);
 			if (str_starts(num, prefix))
-				emit(num, ctx);
+				oc->emit(num, oc->ctx);
 		}
 	}
 	if (kind == OPT_C_VM_FREE)
 		for (int k = c->vm_min; k <= c->vm_max; k++) {
 			snprintf(num, sizeof(num), "%d", k);
 			if (!used[k] && str_starts(num, prefix))
-				emit(num, ctx);
+				oc->emit(num, oc->ctx);
 		}
 	virt_vms_free(vms, n);
 	virt_close(v);
 }
 
 /* Live data for completion: errors only mean fewer candidates. */
-static void live_source(enum opt_complete kind, const char *prefix,
-			opt_emit_fn emit, void *ctx)
+static void live_source(const struct opt_completer *oc,
+			enum opt_complete kind, const char *prefix)
 {
 	struct fvm_conf c;
 
@@ -118,20 +120,20 @@ static void live_source(enum opt_complete kind, const char *prefix,
 	}
 	switch (kind) {
 	case OPT_C_IMAGE:
-		complete_images(&c, prefix, emit, ctx);
+		complete_images(&c, prefix, oc);
 		break;
 	case OPT_C_PROFILE:
-		complete_profiles(&c, prefix, emit, ctx);
+		complete_profiles(&c, prefix, oc);
 		break;
 	case OPT_C_IMAGE_OR_PROFILE:
-		complete_profiles(&c, prefix, emit, ctx);
-		complete_images(&c, prefix, emit, ctx);
+		complete_profiles(&c, prefix, oc);
+		complete_images(&c, prefix, oc);
 		break;
 	case OPT_C_VM:
 	case OPT_C_VM_FREE:
 	case OPT_C_VM_RUNNING:
 	case OPT_C_VM_STOPPED:
-		complete_vms(&c, kind, prefix, emit, ctx);
+		complete_vms(&c, kind, prefix, oc);
 		break;
 	default:
 		break;
@@ -147,26 +149,20 @@ static void emit_line(const char *cand, void *ctx)
 
 int complete_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	const char *arg;
+	struct opt_completer oc = { applets, applets_count, live_source,
+				    emit_line, NULL };
 
-	while (applet_opt(&st, argc, argv, &arg) != -1)
-		;
-	argc -= st.ind;
-	argv += st.ind;
-	opt_set_completion_source(live_source);
-	/* getopt has eaten the "--"; what is left is the command line */
-	if (argc < 1)
-		usage_error("no command line given");
-	if (argc > 1 && fastvm_complete(argc, argv, emit_line, NULL))
+	/* getopt eats the "--": what is left is the command line */
+	applet_args(&argc, &argv);
+	if (argc > 1 && fastvm_complete(&oc, argc, argv))
 		return 0;
 	if (argc == 1) {
 		/* completing the first word after the command */
 		char *words[2] = { argv[0], (char *)"" };
 
-		opt_complete(2, words, emit_line, NULL);
+		opt_complete(&oc, 2, words);
 		return 0;
 	}
-	opt_complete(argc, argv, emit_line, NULL);
+	opt_complete(&oc, argc, argv);
 	return 0;
 }

@@ -4,11 +4,16 @@
 
 #include "../cli/applet.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool json, path;
+} opt;
+
 static const struct opt config_opts[] = {
-	OPT_JSON,
-	{ 'p', "path", NULL, "print the path of the configuration file",
-	  OPT_C_NONE, NULL },
-	OPT_END
+	OPT_JSON(&opt.json),
+	OPT_BOOL('p', "path", &opt.path,
+		 "print the path of the configuration file"),
+	OPT_END()
 };
 
 const struct applet_info config_info = {
@@ -22,7 +27,9 @@ const struct applet_info config_info = {
 		"malformed file is reported with its line number and "
 		"exit status 2.",
 	.opts = config_opts,
-	.args = { OPT_C_WORDS },
+	.max_args = OPT_ARGS_ANY,
+	.args = { OPT_C_CONF_KEY },
+	.repeat_last = true,
 };
 
 /* single quotes unless the value is plainly safe */
@@ -58,28 +65,19 @@ static bool known_key(const char *k)
 
 int config_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct out_col *cols;
 	struct out_table *t;
-	const char *arg;
 	size_t n = 0;
-	int ch, path = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (ch == 'p')
-			path = 1;
-	}
-	argc -= st.ind;
-	argv += st.ind;
+	applet_args(&argc, &argv);
+	mode = opt.json ? OUT_JSON : OUT_HUMAN;
 	for (int i = 0; i < argc; i++)
 		if (!known_key(argv[i]))
 			usage_error("unknown configuration key '%s'", argv[i]);
 	c = applet_conf();
-	if (path) {
+	if (opt.path) {
 		printf("%s\n", c->path);
 		return 0;
 	}

@@ -19,99 +19,93 @@
 #include "../lib/virt.h"
 #include "../cli/applet.h"
 
-enum {
-	K_CONFIG = OPT_K_FIRST_FREE,
-	K_STORAGE,
-	K_VG,
-	K_POOL,
-	K_POOL_SIZE,
-	K_LOOP_FILE,
-	K_LOOP_SIZE,
-	K_STORE_DIR,
-	K_NETWORK,
-	K_SUBNET,
-	K_PREFIX,
-	K_GROUP,
-	K_OWNER_ONLY,
-	K_APPLIANCE,
-	K_BUILD_APPLIANCE,
-	K_KEYDIST,
-	K_URI,
-	K_SUDOERS,
-	K_UNIT_DIR,
-};
+/* the options' values (the table binds them) */
+static struct {
+	bool yes, json, quiet, build_appliance;
+	const char *config, *sudoers, *unit_dir;
+	/* answers given as options */
+	const char *storage, *vg, *pool, *pool_size, *loop_file, *loop_size;
+	const char *store_dir, *network, *subnet, *prefix, *group, *owner_only;
+	const char *appliance, *keydist, *uri;
+} opt;
 
 static const struct opt configure_opts[] = {
-	{ 'y', "yes", NULL,
-	  "ask nothing: answers come from the options, else the existing "
-	  "configuration, else the defaults; every confirmation is yes",
-	  OPT_C_NONE, NULL },
-	{ K_CONFIG, "config", "FILE",
-	  "the configuration file to write [FVM_CONFIG, else "
-	  "/etc/fast-vm.conf]",
-	  OPT_C_FILE, NULL },
-	{ K_STORAGE, "storage", "KIND",
-	  "lvm (a thin pool in a volume group) or dir (files in a directory)",
-	  OPT_C_WORDS, "lvm dir" },
-	{ K_VG, "vg", "VG", "volume group of the thin pool (THINPOOL_VG)",
-	  OPT_C_NONE, NULL },
-	{ K_POOL, "pool", "LV", "thin pool name (THINPOOL_LV) [fastvm-pool]",
-	  OPT_C_NONE, NULL },
-	{ K_POOL_SIZE, "pool-size", "SIZE",
-	  "size of a thin pool to create (THINPOOL_SIZE) [50G]", OPT_C_NONE,
-	  NULL },
-	{ K_LOOP_FILE, "loop-file", "FILE",
-	  "when the volume group does not exist, make it on this sparse "
-	  "file through a loop device, re-attached at boot by a systemd "
-	  "unit",
-	  OPT_C_FILE, NULL },
-	{ K_LOOP_SIZE, "loop-size", "SIZE",
-	  "size of the loop file [the pool's size plus 2% and 1G]", OPT_C_NONE,
-	  NULL },
-	{ K_STORE_DIR, "store-dir", "DIR",
-	  "directory of the dir storage (FVM_STORE_DIR) [/var/lib/fvm]",
-	  OPT_C_FILE, NULL },
-	{ K_NETWORK, "network", "NAME",
-	  "libvirt NAT network of the VMs (LIBVIRT_NETWORK) [fastvm-nat]",
-	  OPT_C_NONE, NULL },
-	{ K_SUBNET, "subnet", "S",
-	  "the network is 192.168.S.0/24 (SUBNET_NUMBER) [22]", OPT_C_NONE,
-	  NULL },
-	{ K_PREFIX, "prefix", "PREFIX",
-	  "prefix of domain and disk names (VM_PREFIX) [fastvm-]",
-	  OPT_C_NONE, NULL },
-	{ K_GROUP, "group", "GROUP",
-	  "group whose members may use fvm (FASTVM_GROUP) [libvirt]; "
-	  "created when missing",
-	  OPT_C_NONE, NULL },
-	{ K_OWNER_ONLY, "owner-only-delete", "yes|no",
-	  "only root and a VM's owner may delete it "
-	  "(FASTVM_OWNER_ONLY_DELETE) [no]",
-	  OPT_C_WORDS, "yes no" },
-	{ K_APPLIANCE, "appliance", "DIR|import",
-	  "libguestfs appliance: a directory with a fixed appliance, or "
-	  "import for libguestfs's own (FASTVM_APPLIANCE) [import]",
-	  OPT_C_FILE, NULL },
-	{ K_BUILD_APPLIANCE, "build-appliance", NULL,
-	  "build a fixed appliance in the --appliance directory when it has "
-	  "none (libguestfs-make-fixed-appliance; takes minutes)",
-	  OPT_C_NONE, NULL },
-	{ K_KEYDIST, "keydist-password", "PASSWORD",
-	  "root password of guests for keydist, or none "
-	  "(FASTVM_KEYDIST_PASSWORD)",
-	  OPT_C_NONE, NULL },
-	{ K_URI, "uri", "URI", "libvirt connection (FVM_URI) [qemu:///system]",
-	  OPT_C_NONE, NULL },
-	{ K_SUDOERS, "sudoers", "FILE",
-	  "where the sudo rule for fvm's helper goes, none to skip it "
-	  "[/etc/sudoers.d/fvm]",
-	  OPT_C_FILE, NULL },
-	{ K_UNIT_DIR, "unit-dir", "DIR",
-	  "where the loop device's systemd unit goes [/etc/systemd/system]",
-	  OPT_C_FILE, NULL },
-	OPT_JSON,
-	OPT_QUIET("print no check table; the exit status tells"),
-	OPT_END
+	OPT_BOOL('y', "yes", &opt.yes,
+		 "ask nothing: answers come from the options, else the "
+		 "existing configuration, else the defaults; every "
+		 "confirmation is yes"),
+	OPT_STRING(0, "config", &opt.config, "FILE",
+		   "the configuration file to write [FVM_CONFIG, else "
+		   "/etc/fast-vm.conf]",
+		   OPT_C_FILE),
+	OPT_STRING_WORDS(0, "storage", &opt.storage, "KIND",
+			 "lvm (a thin pool in a volume group) or dir (files "
+			 "in a directory)",
+			 "lvm dir"),
+	OPT_STRING(0, "vg", &opt.vg, "VG",
+		   "volume group of the thin pool (THINPOOL_VG)", OPT_C_NONE),
+	OPT_STRING(0, "pool", &opt.pool, "LV",
+		   "thin pool name (THINPOOL_LV) [fastvm-pool]", OPT_C_NONE),
+	OPT_STRING(0, "pool-size", &opt.pool_size, "SIZE",
+		   "size of a thin pool to create (THINPOOL_SIZE) [50G]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "loop-file", &opt.loop_file, "FILE",
+		   "when the volume group does not exist, make it on this "
+		   "sparse file through a loop device, re-attached at boot by "
+		   "a systemd unit",
+		   OPT_C_FILE),
+	OPT_STRING(0, "loop-size", &opt.loop_size, "SIZE",
+		   "size of the loop file [the pool's size plus 2% and 1G]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "store-dir", &opt.store_dir, "DIR",
+		   "directory of the dir storage (FVM_STORE_DIR) "
+		   "[/var/lib/fvm]",
+		   OPT_C_FILE),
+	OPT_STRING(0, "network", &opt.network, "NAME",
+		   "libvirt NAT network of the VMs (LIBVIRT_NETWORK) "
+		   "[fastvm-nat]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "subnet", &opt.subnet, "S",
+		   "the network is 192.168.S.0/24 (SUBNET_NUMBER) [22]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "prefix", &opt.prefix, "PREFIX",
+		   "prefix of domain and disk names (VM_PREFIX) [fastvm-]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "group", &opt.group, "GROUP",
+		   "group whose members may use fvm (FASTVM_GROUP) [libvirt]; "
+		   "created when missing",
+		   OPT_C_NONE),
+	OPT_STRING_WORDS(0, "owner-only-delete", &opt.owner_only, "yes|no",
+			 "only root and a VM's owner may delete it "
+			 "(FASTVM_OWNER_ONLY_DELETE) [no]",
+			 "yes no"),
+	OPT_STRING(0, "appliance", &opt.appliance, "DIR|import",
+		   "libguestfs appliance: a directory with a fixed appliance, "
+		   "or import for libguestfs's own (FASTVM_APPLIANCE) "
+		   "[import]",
+		   OPT_C_FILE),
+	OPT_BOOL(0, "build-appliance", &opt.build_appliance,
+		 "build a fixed appliance in the --appliance directory when "
+		 "it has none (libguestfs-make-fixed-appliance; takes "
+		 "minutes)"),
+	OPT_STRING(0, "keydist-password", &opt.keydist, "PASSWORD",
+		   "root password of guests for keydist, or none "
+		   "(FASTVM_KEYDIST_PASSWORD)",
+		   OPT_C_NONE),
+	OPT_STRING(0, "uri", &opt.uri, "URI",
+		   "libvirt connection (FVM_URI) [qemu:///system]",
+		   OPT_C_NONE),
+	OPT_STRING(0, "sudoers", &opt.sudoers, "FILE",
+		   "where the sudo rule for fvm's helper goes, none to skip "
+		   "it [/etc/sudoers.d/fvm]",
+		   OPT_C_FILE),
+	OPT_STRING(0, "unit-dir", &opt.unit_dir, "DIR",
+		   "where the loop device's systemd unit goes "
+		   "[/etc/systemd/system]",
+		   OPT_C_FILE),
+	OPT_JSON(&opt.json),
+	OPT_QUIET(&opt.quiet, "print no check table; the exit status tells"),
+	OPT_END()
 };
 
 const struct applet_info configure_info = {
@@ -1533,52 +1527,45 @@ static void answers_release(struct answers *a)
 
 static int configure_run(struct cf *x, int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct answers *a = &x->a;
 	struct fvm_conf conf;
 	struct txn t = TXN_INIT;
 	struct checks chk = { 0 };
 	struct virt *v = NULL;
-	const char *arg, *env;
+	const char *env;
 	char *cfg_text = NULL, *sudo_text = NULL;
 	bool cfg_written = false;
-	int ch, rc;
+	int rc;
 
-	x->sudoers = SUDOERS_DEFAULT;
-	x->unit_dir = UNIT_DIR_DEFAULT;
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (ch) {
-		case 'y': x->yes = true; break;
-		case 'q': x->quiet = true; x->mode = OUT_QUIET; break;
-		case OPT_K_JSON: x->mode = OUT_JSON; break;
-		case K_CONFIG: x->config_path = arg; break;
-		case K_STORAGE: set(&a->storage, arg); break;
-		case K_VG: set(&a->vg, arg); break;
-		case K_POOL: set(&a->pool, arg); break;
-		case K_POOL_SIZE: set(&a->pool_size, arg); break;
-		case K_LOOP_FILE: set(&a->loop_file, arg); break;
-		case K_LOOP_SIZE: set(&a->loop_size, arg); break;
-		case K_STORE_DIR: set(&a->store_dir, arg); break;
-		case K_NETWORK: set(&a->network, arg); break;
-		case K_SUBNET: set(&a->subnet, arg); break;
-		case K_PREFIX: set(&a->prefix, arg); break;
-		case K_GROUP: set(&a->group, arg); break;
-		case K_OWNER_ONLY: set(&a->owner_only, arg); break;
-		case K_APPLIANCE: set(&a->appliance, arg); break;
-		case K_BUILD_APPLIANCE: x->build_appliance = true; break;
-		case K_KEYDIST: set(&a->keydist, arg); break;
-		case K_URI: set(&a->uri, arg); x->uri_given = true; break;
-		case K_SUDOERS:
-			x->sudoers = !*arg || !strcmp(arg, "none") ? NULL : arg;
-			break;
-		case K_UNIT_DIR:
-			x->unit_dir = arg;
-			x->unit_dir_given = true;
-			break;
-		}
+	applet_args(&argc, &argv);
+	x->yes = opt.yes;
+	x->quiet = opt.quiet;
+	x->mode = applet_out_mode(opt.json, opt.quiet);
+	x->config_path = opt.config;
+	x->build_appliance = opt.build_appliance;
+	x->sudoers = opt.sudoers ? opt.sudoers : SUDOERS_DEFAULT;
+	if (!*x->sudoers || !strcmp(x->sudoers, "none"))
+		x->sudoers = NULL;
+	x->unit_dir_given = opt.unit_dir != NULL;
+	x->unit_dir = opt.unit_dir ? opt.unit_dir : UNIT_DIR_DEFAULT;
+	x->uri_given = opt.uri != NULL;
+	{
+		const char *const given[] = {
+			opt.storage, opt.vg, opt.pool, opt.pool_size,
+			opt.loop_file, opt.loop_size, opt.store_dir,
+			opt.network, opt.subnet, opt.prefix, opt.group,
+			opt.owner_only, opt.appliance, opt.keydist, opt.uri
+		};
+		char **field[] = { &a->storage, &a->vg, &a->pool,
+				   &a->pool_size, &a->loop_file,
+				   &a->loop_size, &a->store_dir, &a->network,
+				   &a->subnet, &a->prefix, &a->group,
+				   &a->owner_only, &a->appliance, &a->keydist,
+				   &a->uri };
+
+		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+			set(field[i], given[i]);
 	}
-	if (st.ind < argc)
-		usage_error("unexpected argument '%s'", argv[st.ind]);
 	if (x->sudoers && x->sudoers[0] != '/')
 		usage_error("--sudoers must be an absolute path or none");
 	if (x->unit_dir[0] != '/')

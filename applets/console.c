@@ -5,12 +5,15 @@
 #include "../lib/relay.h"
 #include "../cli/vm.h"
 
-enum { OPT_FORCE = 'f' };
+/* the options' values (the table binds them) */
+static struct {
+	bool force;
+} opt;
 
 static const struct opt console_opts[] = {
-	{ OPT_FORCE, "force", NULL,
-	  "take the console over from another client" },
-	OPT_END
+	OPT_BOOL('f', "force", &opt.force,
+		 "take the console over from another client"),
+	OPT_END()
 };
 
 const struct applet_info console_info = {
@@ -27,22 +30,19 @@ const struct applet_info console_info = {
 		"ended it; 2: usage; 3: no VM N; 4: another client holds the "
 		"console.",
 	.opts = console_opts,
+	.min_args = 1,
+	.max_args = 1,
 	.args = { OPT_C_VM_RUNNING },
 };
 
 int console_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct vm_entry e = { 0 };
 	struct vmlist l;
-	const char *arg;
-	bool force = false;
-	int c, n, rc = 0;
+	int n, rc = 0;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (c == OPT_FORCE)
-			force = true;
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	applet_args(&argc, &argv);
+	vm_parse_numbers(argc, argv, &l);
 	if (l.len != 1)
 		usage_error("one console at a time: give one VM number");
 	n = l.n[0];
@@ -62,7 +62,7 @@ int console_main(int argc, char **argv)
 	fprintf(stderr, "Connected to VM %d (%s). Escape character is ^] "
 			"(Ctrl + ]).\n",
 		n, e.name);
-	if (console_attach(virt_conn(vm_virt(true)), e.dom, force) < 0)
+	if (console_attach(virt_conn(vm_virt(true)), e.dom, opt.force) < 0)
 		rc = report_err();
 	else if (isatty(STDERR_FILENO))
 		fputc('\n', stderr);

@@ -16,55 +16,68 @@
 #include "../lib/txn.h"
 #include "../cli/vm.h"
 
-enum {
-	OPT_STRICT = OPT_K_FIRST_FREE,
-	OPT_XML,
-	OPT_HACKS,
-	OPT_HOSTNAME,
-	OPT_SSH_KEY,
-	OPT_TIMEZONE,
-	OPT_WRITE,
-	OPT_COPY_IN,
-	OPT_FIRSTBOOT,
-	OPT_ROOT_PASSWORD,
-	OPT_SERIAL_CONSOLE,
-	OPT_DHCP,
-};
+/* the options' values (the table binds them) */
+static struct {
+	const char *note, *xml, *hacks;
+	bool strict, json, quiet;
+	struct guest_edits edits; /* the customisation options, in order */
+} opt;
+
+/* a customisation option: its name is the customize file's key */
+static int add_edit(const struct opt *o, const char *arg)
+{
+	return guest_edit_parse(o->value, o->long_name, arg ? arg : "yes",
+				NULL);
+}
 
 static const struct opt create_opts[] = {
-	{ 'n', "note", "TEXT", "note shown by list (fast-vm: edit_note)" },
-	{ OPT_STRICT, "strict", NULL,
-	  "a failing hack file rolls the VM back instead of a warning" },
-	{ OPT_XML, "xml", "FILE",
-	  "use this template instead of the image's or profile's",
-	  OPT_C_FILE },
-	{ OPT_HACKS, "hacks", "FILE",
-	  "use this hack file instead of the image's or profile's",
-	  OPT_C_FILE },
-	{ OPT_HOSTNAME, "hostname", "NAME",
-	  "set the guest's host name ('' for the VM name, . and _ as -)" },
-	{ OPT_SSH_KEY, "ssh-key", "[USER:]FILE",
-	  "add the public key(s) in FILE to USER's (root's) authorized_keys",
-	  OPT_C_FILE },
-	{ OPT_TIMEZONE, "timezone", "ZONE",
-	  "set the guest's time zone, as Europe/Prague ('' for the host's)" },
-	{ OPT_WRITE, "write", "PATH:CONTENT",
-	  "write CONTENT (as given) to the file PATH in the guest" },
-	{ OPT_COPY_IN, "copy-in", "HOSTFILE:PATH",
-	  "copy a host file to PATH (a file or directory) in the guest",
-	  OPT_C_FILE },
-	{ OPT_FIRSTBOOT, "firstboot-command", "CMD",
-	  "run CMD (shell) once, at the guest's first boot" },
-	{ OPT_ROOT_PASSWORD, "root-password-file", "FILE",
-	  "set root's password to FILE's first line (- reads stdin)",
-	  OPT_C_FILE },
-	{ OPT_SERIAL_CONSOLE, "serial-console", NULL,
-	  "kernel console on ttyS0 in the guest's boot loader configs" },
-	{ OPT_DHCP, "dhcp", NULL,
-	  "configure DHCP on the guest's first NIC, its distribution's way" },
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_STRING('n', "note", &opt.note, "TEXT",
+		   "note shown by list (fast-vm: edit_note)", OPT_C_NONE),
+	OPT_BOOL(0, "strict", &opt.strict,
+		 "a failing hack file rolls the VM back instead of a warning"),
+	OPT_STRING(0, "xml", &opt.xml, "FILE",
+		   "use this template instead of the image's or profile's",
+		   OPT_C_FILE),
+	OPT_STRING(0, "hacks", &opt.hacks, "FILE",
+		   "use this hack file instead of the image's or profile's",
+		   OPT_C_FILE),
+	OPT_CALLBACK(0, "hostname", &opt.edits, "NAME",
+		     "set the guest's host name ('' for the VM name, . and _ "
+		     "as -)",
+		     add_edit),
+	OPT_CALLBACK_FILE(0, "ssh-key", &opt.edits, "[USER:]FILE",
+			  "add the public key(s) in FILE to USER's (root's) "
+			  "authorized_keys",
+			  add_edit),
+	OPT_CALLBACK(0, "timezone", &opt.edits, "ZONE",
+		     "set the guest's time zone, as Europe/Prague ('' for the "
+		     "host's)",
+		     add_edit),
+	OPT_CALLBACK(0, "write", &opt.edits, "PATH:CONTENT",
+		     "write CONTENT (as given) to the file PATH in the guest",
+		     add_edit),
+	OPT_CALLBACK_FILE(0, "copy-in", &opt.edits, "HOSTFILE:PATH",
+			  "copy a host file to PATH (a file or directory) in "
+			  "the guest",
+			  add_edit),
+	OPT_CALLBACK(0, "firstboot-command", &opt.edits, "CMD",
+		     "run CMD (shell) once, at the guest's first boot",
+		     add_edit),
+	OPT_CALLBACK_FILE(0, "root-password-file", &opt.edits, "FILE",
+			  "set root's password to FILE's first line (- reads "
+			  "stdin)",
+			  add_edit),
+	OPT_CALLBACK(0, "serial-console", &opt.edits, NULL,
+		     "kernel console on ttyS0 in the guest's boot loader "
+		     "configs",
+		     add_edit),
+	OPT_CALLBACK(0, "dhcp", &opt.edits, NULL,
+		     "configure DHCP on the guest's first NIC, its "
+		     "distribution's way",
+		     add_edit),
+	OPT_JSON(&opt.json),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info create_info = {
@@ -143,6 +156,8 @@ const struct applet_info create_info = {
 		"Exit status 3: no such image or profile; 4: the VM exists "
 		"already or is busy; 2: a number outside FVM_VM_RANGE.",
 	.opts = create_opts,
+	.min_args = 2,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE_OR_PROFILE, OPT_C_VM_FREE },
 	.repeat_last = true,
 };
@@ -491,47 +506,22 @@ out:
 
 int create_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct create_ctx x = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct lock image_lock = LOCK_INIT;
 	struct vmlist l = { 0 };
-	const char *arg, *xml = NULL, *hacks = NULL;
+	const char *xml, *hacks;
 	char *image_disk, lname[300], what[300];
 	bool base = false;
-	struct guest_edits opt_edits = { 0 };
-	const char *key;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n': x.note = arg; break;
-		case OPT_STRICT: x.strict = true; break;
-		case OPT_XML: xml = arg; break;
-		case OPT_HACKS: hacks = arg; break;
-		case OPT_HOSTNAME: key = "hostname"; goto edit;
-		case OPT_SSH_KEY: key = "ssh-key"; goto edit;
-		case OPT_TIMEZONE: key = "timezone"; goto edit;
-		case OPT_WRITE: key = "write"; goto edit;
-		case OPT_COPY_IN: key = "copy-in"; goto edit;
-		case OPT_FIRSTBOOT: key = "firstboot-command"; goto edit;
-		case OPT_ROOT_PASSWORD: key = "root-password-file"; goto edit;
-		case OPT_SERIAL_CONSOLE: key = "serial-console"; goto yes;
-		case OPT_DHCP: key = "dhcp";
-		yes:
-			arg = "yes";
-		edit:
-			if (guest_edit_parse(&opt_edits, key, arg, NULL) < 0)
-				die_err();
-			break;
-		case OPT_K_JSON: mode = OUT_JSON; break;
-		case 'q': x.quiet = true; mode = OUT_QUIET; break;
-		}
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 2)
-		usage_error("create needs an image or profile and VM numbers");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.quiet);
+	x.note = opt.note;
+	x.strict = opt.strict;
+	x.quiet = opt.quiet;
+	xml = opt.xml;
+	hacks = opt.hacks;
 	if (x.note && strchr(x.note, '\n'))
 		usage_error("a note is one line");
 	x.c = applet_conf();
@@ -548,16 +538,16 @@ int create_main(int argc, char **argv)
 		    strerror(errno));
 	if (tmpl_resolve_with(x.c, argv[0], xml, hacks, &x.src) < 0)
 		die_err();
-	if (base && opt_edits.n)
+	if (base && opt.edits.n)
 		usage_error("the base VM is the image: customise its VMs");
 	/* the file's edits first, so that options can override them */
 	if (!base && x.src.customize_path &&
 	    guest_edits_parse_file(&x.edits, x.src.customize_path) < 0)
 		die_err();
-	for (size_t i = 0; i < opt_edits.n; i++)
-		guest_edits_add(&x.edits, opt_edits.v[i].kind, opt_edits.v[i].a,
-				opt_edits.v[i].b);
-	guest_edits_release(&opt_edits);
+	for (size_t i = 0; i < opt.edits.n; i++)
+		guest_edits_add(&x.edits, opt.edits.v[i].kind, opt.edits.v[i].a,
+				opt.edits.v[i].b);
+	guest_edits_release(&opt.edits);
 	if (x.edits.n &&
 	    guest_appliance_check(guest_appliance_dir(x.c->appliance)) < 0)
 		die_err();

@@ -13,15 +13,24 @@
 #include "../lib/txn.h"
 #include "../cli/vm.h"
 
-enum { OPT_DRY_RUN = OPT_K_FIRST_FREE, OPT_HACKS };
+struct delete_ctx {
+	struct fvm_conf *c;
+	const char *hacks; /* given on the command line */
+	bool dry_run, quiet;
+};
+
+/* the options' values (the table binds them) and the run's context */
+static struct delete_ctx opt;
 
 static const struct opt delete_opts[] = {
-	{ OPT_DRY_RUN, "dry-run", NULL, "say what would be removed, change nothing" },
-	{ OPT_HACKS, "hacks", "FILE",
-	  "run this delete-hacks file instead of the profile's or image's",
-	  OPT_C_FILE },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL(0, "dry-run", &opt.dry_run,
+		 "say what would be removed, change nothing"),
+	OPT_STRING(0, "hacks", &opt.hacks, "FILE",
+		   "run this delete-hacks file instead of the profile's or "
+		   "image's",
+		   OPT_C_FILE),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info delete_info = {
@@ -36,14 +45,10 @@ const struct applet_info delete_info = {
 		"may delete it.\n"
 		"Exit status 3: no VM N; 4: busy.",
 	.opts = delete_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
-};
-
-struct delete_ctx {
-	struct fvm_conf *c;
-	const char *hacks; /* given on the command line */
-	bool dry_run, quiet;
 };
 
 static int owner_allows(struct delete_ctx *x, struct vm_entry *e)
@@ -215,27 +220,18 @@ out:
 
 int delete_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct delete_ctx x = { 0 };
 	struct vmlist l;
-	const char *arg;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (c == OPT_DRY_RUN)
-			x.dry_run = true;
-		else if (c == 'q')
-			x.quiet = true;
-		else if (c == OPT_HACKS)
-			x.hacks = arg;
-	}
-	if (x.hacks && access(x.hacks, R_OK) < 0)
-		die(FVM_EXIT_NOTFOUND, "cannot read hack file %s: %s", x.hacks,
-		    strerror(errno));
-	x.c = applet_conf();
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	applet_args(&argc, &argv);
+	if (opt.hacks && access(opt.hacks, R_OK) < 0)
+		die(FVM_EXIT_NOTFOUND, "cannot read hack file %s: %s",
+		    opt.hacks, strerror(errno));
+	opt.c = applet_conf();
+	vm_parse_numbers(argc, argv, &l);
 	txn_signals_block();
-	rc = vm_run_each(&l, delete_one, &x, "deleted", x.quiet || x.dry_run);
+	rc = vm_run_each(&l, delete_one, &opt, "deleted",
+			 opt.quiet || opt.dry_run);
 	vmlist_release(&l);
 	return rc;
 }

@@ -14,13 +14,16 @@
 #include "../lib/reconcile.h"
 #include "../cli/vm.h"
 
-enum { OPT_FIX = OPT_K_FIRST_FREE };
+/* the options' values (the table binds them) */
+static struct {
+	bool fix, json, quiet;
+} opt;
 
 static const struct opt doctor_opts[] = {
-	{ OPT_FIX, "fix", NULL, "repair what can be repaired" },
-	OPT_JSON,
-	OPT_QUIET("print nothing; the exit status tells"),
-	OPT_END
+	OPT_BOOL(0, "fix", &opt.fix, "repair what can be repaired"),
+	OPT_JSON(&opt.json),
+	OPT_QUIET(&opt.quiet, "print nothing; the exit status tells"),
+	OPT_END()
 };
 
 const struct applet_info doctor_info = {
@@ -727,25 +730,15 @@ static const struct out_col doctor_cols[D_COUNT] = {
 
 int doctor_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct doctor d;
 	struct out_table *t;
-	const char *arg;
-	bool fix = false;
+	bool fix;
 	size_t left = 0, fixed = 0, first;
-	int ch;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_FIX)
-			fix = true;
-		else if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (ch == 'q')
-			mode = OUT_QUIET;
-	}
-	if (argc > st.ind)
-		usage_error("doctor takes no arguments");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.quiet);
+	fix = opt.fix;
 	doctor_init(&d, fix);
 	d.s = vm_store();
 	/* domains and disks first: a domain --fix undefines leaves its

@@ -7,9 +7,14 @@
 #include "../lib/reconcile.h"
 #include "../cli/vm.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool json;
+} opt;
+
 static const struct opt du_opts[] = {
-	OPT_JSON,
-	OPT_END
+	OPT_JSON(&opt.json),
+	OPT_END()
 };
 
 const struct applet_info du_info = {
@@ -36,6 +41,7 @@ const struct applet_info du_info = {
 		"and vms_unshared.\n"
 		"Exit status 3: no VM N.",
 	.opts = du_opts,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
 };
@@ -119,8 +125,7 @@ static struct image_sum *image_of(struct image_sum **v, size_t *n,
 
 int du_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct store *s;
 	struct vm_entry *vms = NULL;
@@ -130,16 +135,12 @@ int du_main(int argc, char **argv)
 	struct store_pool pool;
 	struct out_table *t;
 	struct sbuf rows = SBUF_INIT;
-	const char *arg;
 	bool all = true, lvm;
 	struct du *d;
-	int ch, rc = 0;
+	int rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-	argc -= st.ind;
-	argv += st.ind;
+	applet_args(&argc, &argv);
+	mode = opt.json ? OUT_JSON : OUT_HUMAN;
 	if (argc > 0 && !(argc == 1 && !strcmp(argv[0], "all"))) {
 		vm_parse_numbers(argc, argv, &l);
 		all = false;

@@ -12,14 +12,28 @@
 #include "../lib/txn.h"
 #include "../cli/image.h"
 
-enum { OPT_FORMAT = OPT_K_FIRST_FREE };
+static int parse_codec(const struct opt *o, const char *arg);
+
+/* the options' values (the table binds them) */
+static struct {
+	int format; /* FORMAT_*: the index of --format's word */
+	enum stream_codec codec;
+	bool force, quiet;
+} opt = { .codec = STREAM_XZ };
+
+enum { FORMAT_FVM, FORMAT_LEGACY };
 
 static const struct opt export_opts[] = {
-	{ 'F', "format", "FORMAT", "fvm (package with templates, default) or legacy (fast-vm's NNg__NAME.img.EXT)", OPT_C_WORDS, "fvm legacy" },
-	{ 'c', "compress", "CODEC", "xz (default), zstd or gz", OPT_C_WORDS, "xz zstd gz" },
-	{ 'f', "force", NULL, "replace DEST when it exists" },
-	OPT_QUIET("print nothing but errors (and no progress)"),
-	OPT_END
+	OPT_CHOICE('F', "format", &opt.format, "FORMAT",
+		   "fvm (package with templates, default) or legacy "
+		   "(fast-vm's NNg__NAME.img.EXT)",
+		   "fvm legacy"),
+	OPT_CALLBACK_WORDS('c', "compress", &opt.codec, "CODEC",
+			   "xz (default), zstd or gz", parse_codec,
+			   "xz zstd gz"),
+	OPT_BOOL('f', "force", &opt.force, "replace DEST when it exists"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
+	OPT_END()
 };
 
 const struct applet_info export_info = {
@@ -42,10 +56,21 @@ const struct applet_info export_info = {
 		"Exit status 3: no image NAME; 4: DEST exists or the image is "
 		"busy.",
 	.opts = export_opts,
+	.min_args = 1,
+	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 
 #define BUF (1024u * 1024)
+
+/* zst and gzip are taken too, as by fast-vm-image and fvm import */
+static int parse_codec(const struct opt *o, const char *arg)
+{
+	if (stream_codec_parse(arg, o->value) < 0)
+		return err_set(FVM_EXIT_USAGE,
+			       "--compress is xz, zstd or gz, not '%s'", arg);
+	return 0;
+}
 
 static const char *const file_fmt[PACK_NFILES] = {
 	"config-%s.xml", "hacks-%s.sh", "delete-hacks-%s.sh"
@@ -143,34 +168,21 @@ out:
 
 int export_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum stream_codec codec = STREAM_XZ;
-	bool legacy = false, quiet = false, force = false;
+	enum stream_codec codec;
+	bool legacy, quiet, force;
 	struct lock l = LOCK_INIT;
 	struct store_usage u;
 	struct pack_scan sc = { 0 };
 	char *files[PACK_NFILES] = { NULL };
 	char *disk, *path, *dest, *tmp = NULL;
-	const char *arg, *name;
-	int ch, fd, out = 1, rc = 0;
+	const char *name;
+	int fd, out = 1, rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'q')
-			quiet = true;
-		else if (ch == 'f')
-			force = true;
-		else if (ch == 'F') {
-			if (!strcmp(arg, "legacy"))
-				legacy = true;
-			else if (strcmp(arg, "fvm"))
-				usage_error("--format is fvm or legacy");
-		} else if (ch == 'c' && stream_codec_parse(arg, &codec) < 0)
-			usage_error("--compress is xz, zstd or gz");
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 1 || argc > 2)
-		usage_error("export takes an image name and a destination");
+	applet_args(&argc, &argv);
+	codec = opt.codec;
+	legacy = opt.format == FORMAT_LEGACY;
+	quiet = opt.quiet;
+	force = opt.force;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);

@@ -4,14 +4,16 @@
 
 #include "../cli/applet.h"
 
-enum { OPT_MAN = OPT_K_FIRST_FREE, OPT_MAN_LIST };
+/* the options' values (the table binds them) */
+static struct {
+	bool man, man_list;
+} opt;
 
 static const struct opt help_opts[] = {
-	{ OPT_MAN, "man", NULL, "print APPLET's manual page (roff)",
-	  OPT_C_NONE, NULL },
-	{ OPT_MAN_LIST, "man-list", NULL,
-	  "print the applet list section of fvm(1) (roff)", OPT_C_NONE, NULL },
-	OPT_END
+	OPT_BOOL(0, "man", &opt.man, "print APPLET's manual page (roff)"),
+	OPT_BOOL(0, "man-list", &opt.man_list,
+		 "print the applet list section of fvm(1) (roff)"),
+	OPT_END()
 };
 
 const struct applet_info help_info = {
@@ -19,6 +21,7 @@ const struct applet_info help_info = {
 	.description = "Without APPLET, list the applets with a line on each. "
 		       "With APPLET, print the same help as 'fvm APPLET --help'.",
 	.opts = help_opts,
+	.max_args = 1,
 	.args = { OPT_C_APPLET },
 };
 
@@ -34,27 +37,15 @@ static void man_list(void)
 
 int help_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	const struct applet *ap;
-	const char *arg;
-	int c, man = 0;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (c == OPT_MAN)
-			man = 1;
-		else if (c == OPT_MAN_LIST)
-			man = 2;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (man == 2) {
+	applet_args(&argc, &argv);
+	if (opt.man_list) {
 		man_list();
 		return 0;
 	}
-	if (argc > 1)
-		usage_error("too many arguments");
 	if (argc == 0) {
-		if (man)
+		if (opt.man)
 			usage_error("--man needs an APPLET");
 		printf("usage: fvm APPLET [OPTIONS] [ARGS]\n\nApplets:\n");
 		for (unsigned i = 0; i < applets_count; i++)
@@ -69,7 +60,7 @@ int help_main(int argc, char **argv)
 		      argv[0]);
 		return FVM_EXIT_NOAPPLET;
 	}
-	if (man)
+	if (opt.man)
 		opt_print_man(stdout, ap, fvm_version);
 	else
 		opt_print_help(stdout, ap);

@@ -19,14 +19,19 @@
 #include "../lib/vmnum.h"
 #include "../cli/applet.h"
 
-enum { OPT_SUDOERS = OPT_K_FIRST_FREE, OPT_CONFIG };
+/* the options' values (the table binds them) */
+static struct {
+	const char *sudoers, *config;
+} opt;
 
 static const struct opt helper_opts[] = {
-	{ OPT_SUDOERS, "sudoers", "GROUP",
-	  "print the sudoers rule for GROUP's members and exit" },
-	{ OPT_CONFIG, "config", "PATH",
-	  "read PATH (root's only) instead of /etc/fast-vm.conf" },
-	OPT_END
+	OPT_STRING(0, "sudoers", &opt.sudoers, "GROUP",
+		   "print the sudoers rule for GROUP's members and exit",
+		   OPT_C_NONE),
+	OPT_STRING(0, "config", &opt.config, "PATH",
+		   "read PATH (root's only) instead of /etc/fast-vm.conf",
+		   OPT_C_NONE),
+	OPT_END()
 };
 
 const struct applet_info helper_info = {
@@ -591,28 +596,21 @@ static int finish(const char *user, const char *what, int code)
 
 int helper_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct fvm_conf conf;
 	struct helper_req req;
 	struct helper_ctx x = { 0 };
-	const char *arg, *sudoers = NULL, *config = NULL, *env;
+	const char *sudoers, *config, *env;
 	char user[256], buf[HELPER_REQ_MAX + 1];
 	char *path, *what;
 	bool under_sudo;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 	ssize_t len;
-	int ch, rc;
+	int rc;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_SUDOERS)
-			sudoers = arg;
-		else if (ch == OPT_CONFIG)
-			config = arg;
-	}
-	if (st.ind != argc)
-		usage_error("helper takes no arguments: the request comes on "
-			    "standard input");
+	applet_args(&argc, &argv);
+	sudoers = opt.sudoers;
+	config = opt.config;
 	if (sudoers) {
 		char *rule = helper_sudoers_rule(sudoers, NULL, config);
 

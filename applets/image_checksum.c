@@ -7,11 +7,21 @@
 #include "../lib/txn.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	const char *dir;
+	bool no_parts, quiet;
+} opt = { .dir = "." };
+
 static const struct opt image_checksum_opts[] = {
-	{ 'd', "dir", "DIR", "write the part files into DIR (default: the current directory)", OPT_C_FILE },
-	{ 'n', "no-parts", NULL, "only compute and record the SHA-256" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_STRING('d', "dir", &opt.dir, "DIR",
+		   "write the part files into DIR (default: the current "
+		   "directory)",
+		   OPT_C_FILE),
+	OPT_BOOL('n', "no-parts", &opt.no_parts,
+		 "only compute and record the SHA-256"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_checksum_info = {
@@ -26,31 +36,24 @@ const struct applet_info image_checksum_info = {
 		"prints it.\n"
 		"Exit status 3: no image NAME; 4: it is busy.",
 	.opts = image_checksum_opts,
+	.min_args = 1,
+	.max_args = 1,
 	.args = { OPT_C_IMAGE },
 };
 
 int image_checksum_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct image_sums sums;
 	struct lock l = LOCK_INIT;
-	bool quiet = false, parts = true;
-	const char *arg, *name, *dir = ".";
+	bool quiet, parts;
+	const char *name, *dir;
 	char *disk;
-	int ch, rc = 0;
+	int rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'q')
-			quiet = true;
-		else if (ch == 'n')
-			parts = false;
-		else if (ch == 'd')
-			dir = arg;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc != 1)
-		usage_error("image-checksum takes one image name");
+	applet_args(&argc, &argv);
+	quiet = opt.quiet;
+	parts = !opt.no_parts;
+	dir = opt.dir;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);

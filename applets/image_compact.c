@@ -12,10 +12,15 @@
 #include "../cli/image.h"
 #include "../cli/vm.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool json, quiet;
+} opt;
+
 static const struct opt image_compact_opts[] = {
-	OPT_JSON,
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_JSON(&opt.json),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_compact_info = {
@@ -41,6 +46,8 @@ const struct applet_info image_compact_info = {
 		"Exit status 3: no image NAME; 4: the image is busy, its "
 		"base VM runs, or (dir storage) it has VMs.",
 	.opts = image_compact_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE },
 	.repeat_last = true,
 };
@@ -147,23 +154,13 @@ out:
 
 int image_compact_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct out_table *out;
-	const char *arg;
 	bool tcg;
-	int c, rc = 0;
+	int rc = 0;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (c == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (c == 'q')
-			mode = OUT_QUIET;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 1)
-		usage_error("image-compact needs image names");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.quiet);
 	for (int i = 0; i < argc; i++)
 		image_check_name(argv[i]);
 	if (guest_appliance_check(

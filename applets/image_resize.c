@@ -9,10 +9,16 @@
 #include "../lib/log.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool force, quiet;
+} opt;
+
 static const struct opt image_resize_opts[] = {
-	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL('f', "force", &opt.force,
+		 "allow shrinking (data past the new end is lost)"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_resize_info = {
@@ -29,30 +35,24 @@ const struct applet_info image_resize_info = {
 		"dropped; fvm image-checksum records a new one.\n"
 		"Exit status 3: no image NAME; 4: it is busy.",
 	.opts = image_resize_opts,
+	.min_args = 2,
+	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_WORDS },
 };
 
 int image_resize_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct store_usage u = { 0 };
 	struct lock l = LOCK_INIT;
-	bool force = false, quiet = false;
-	const char *arg, *name, *size_arg;
+	bool force, quiet;
+	const char *name, *size_arg;
 	char *disk, *sha;
 	uint64_t size;
-	int ch, rc = 0;
+	int rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'f')
-			force = true;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc != 2)
-		usage_error("image-resize takes an image name and a size");
+	applet_args(&argc, &argv);
+	force = opt.force;
+	quiet = opt.quiet;
 	name = argv[0];
 	size_arg = argv[1];
 	image_check_name(name);

@@ -8,10 +8,16 @@
 #include "../lib/log.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool force, quiet;
+} opt;
+
 static const struct opt image_rm_opts[] = {
-	{ 'f', "force", NULL, "remove it even while VM disks were made from it" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL('f', "force", &opt.force,
+		 "remove it even while VM disks were made from it"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info image_rm_info = {
@@ -26,6 +32,8 @@ const struct applet_info image_rm_info = {
 		"does not, so the store refuses even then).\n"
 		"Exit status 3: no image NAME; 4: VMs use it, or it is busy.",
 	.opts = image_rm_opts,
+	.min_args = 1,
+	.max_args = 1,
 	.args = { OPT_C_IMAGE },
 };
 
@@ -33,23 +41,14 @@ int image_rm_main(int argc, char **argv)
 {
 	static const char *const fmt[] = { "config-%s.xml", "hacks-%s.sh",
 					    "delete-hacks-%s.sh" };
-	struct opt_state st = { 0 };
 	struct lock l = LOCK_INIT;
-	bool force = false, quiet = false;
-	const char *arg, *name;
+	bool force, quiet;
+	const char *name;
 	char *disk, *sha, **vms;
-	int ch;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'f')
-			force = true;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc != 1)
-		usage_error("image-rm takes one image name");
+	applet_args(&argc, &argv);
+	force = opt.force;
+	quiet = opt.quiet;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);

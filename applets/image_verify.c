@@ -7,9 +7,14 @@
 #include "../lib/txn.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool quiet;
+} opt;
+
 static const struct opt image_verify_opts[] = {
-	OPT_QUIET("print only the summary and errors"),
-	OPT_END
+	OPT_QUIET(&opt.quiet, "print only the summary and errors"),
+	OPT_END()
 };
 
 const struct applet_info image_verify_info = {
@@ -24,6 +29,8 @@ const struct applet_info image_verify_info = {
 		"file is missing; 3: no image NAME, no part_00 file in DIR, or "
 		"no recorded checksum.",
 	.opts = image_verify_opts,
+	.min_args = 1,
+	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
 };
 
@@ -86,21 +93,15 @@ static int verify_parts(const char *name, const char *disk, const char *dir,
 
 int image_verify_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct image_sums sums;
 	struct lock l = LOCK_INIT;
-	bool quiet = false;
-	const char *arg, *name;
+	bool quiet;
+	const char *name;
 	char *disk, want[65];
-	int ch, rc;
+	int rc;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (ch == 'q')
-			quiet = true;
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 1 || argc > 2)
-		usage_error("image-verify takes an image name and a directory");
+	applet_args(&argc, &argv);
+	quiet = opt.quiet;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);

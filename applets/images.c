@@ -5,10 +5,16 @@
 
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool is_short, json;
+} opt;
+
 static const struct opt images_opts[] = {
-	{ 's', "short", NULL, "image names only, one a line (fast-vm's short)" },
-	OPT_JSON,
-	OPT_END
+	OPT_BOOL('s', "short", &opt.is_short,
+		 "image names only, one a line (fast-vm's short)"),
+	OPT_JSON(&opt.json),
+	OPT_END()
 };
 
 const struct applet_info images_info = {
@@ -63,22 +69,13 @@ static void put_files(struct out_table *t, unsigned xml_col, const char *dir,
 
 int images_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct out_table *t;
-	const char *arg;
 	char **names;
-	int ch;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (ch == 's')
-			mode = OUT_QUIET;
-	}
-	if (argc > st.ind)
-		usage_error("images takes no arguments");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.is_short);
 	c = applet_conf();
 	names = image_list();
 	t = out_table_new(images_cols, I_COUNT);

@@ -15,10 +15,17 @@
 #include "../lib/txn.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	uint64_t size;
+	bool quiet;
+} opt;
+
 static const struct opt import_opts[] = {
-	{ 's', "size", "SIZE", "size of the image (10G, 512M; a plain number is GiB)" },
-	OPT_QUIET("print nothing but errors (and no progress)"),
-	OPT_END
+	OPT_SIZE('s', "size", &opt.size, "SIZE",
+		 "size of the image (10G, 512M; a plain number is GiB)"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
+	OPT_END()
 };
 
 const struct applet_info import_info = {
@@ -51,6 +58,8 @@ const struct applet_info import_info = {
 		"Exit status 3: SOURCE or a template file not found; 4: the "
 		"image exists already or is busy.",
 	.opts = import_opts,
+	.min_args = 2,
+	.max_args = 5,
 	.args = { OPT_C_WORDS, OPT_C_FILE },
 	.repeat_last = true,
 };
@@ -501,33 +510,13 @@ int import_main(int argc, char **argv)
 {
 	static const char *const what[PACK_NFILES] = { "XML", "hacks",
 						       "delete-hacks" };
-	struct opt_state st = { 0 };
 	struct import im = { 0 };
 	struct lock l = LOCK_INIT;
-	const char *arg;
-	int ch, rc;
+	int rc;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'q') {
-			im.quiet = true;
-		} else if (ch == 's') {
-			char *sized = *arg && strchr("0123456789",
-						     arg[strlen(arg) - 1]) ?
-					      xasprintf("%sG", arg) :
-					      xstrdup(arg);
-
-			if (store_parse_size(sized, &im.size) < 0)
-				usage_error("'%s' is not a size (10, 10G, "
-					    "512M)",
-					    arg);
-			free(sized);
-		}
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 2 || argc > 5)
-		usage_error("import takes a name, a source and up to three "
-			    "template files");
+	applet_args(&argc, &argv);
+	im.size = opt.size;
+	im.quiet = opt.quiet;
 	im.name = argv[0];
 	im.source = argv[1];
 	image_check_name(im.name);

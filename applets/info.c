@@ -5,9 +5,14 @@
 
 #include "../cli/vm.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool json;
+} opt;
+
 static const struct opt info_opts[] = {
-	OPT_JSON,
-	OPT_END
+	OPT_JSON(&opt.json),
+	OPT_END()
 };
 
 const struct applet_info info_info = {
@@ -18,6 +23,8 @@ const struct applet_info info_info = {
 		"times ISO 8601 UTC. Like fast-vm, asking counts as activity.\n"
 		"Exit status 3: no VM N.",
 	.opts = info_opts,
+	.min_args = 1,
+	.max_args = 1,
 	.args = { OPT_C_VM },
 };
 
@@ -45,22 +52,19 @@ static const struct out_col info_cols[I_COUNT] = {
 
 int info_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct vm_entry e = { 0 };
 	struct store_usage u = { 0 };
 	struct out_table *t;
 	struct vmlist l;
-	const char *arg;
 	char ip[16], when[32], *mac, *disk;
-	int ch, n;
+	int n;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
+	applet_args(&argc, &argv);
+	mode = opt.json ? OUT_JSON : OUT_HUMAN;
 	c = applet_conf();
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	vm_parse_numbers(argc, argv, &l);
 	if (l.len != 1)
 		usage_error("info takes one VM number");
 	n = l.n[0];

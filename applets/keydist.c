@@ -10,11 +10,22 @@
 #include "../lib/proc.h"
 #include "../cli/vm.h"
 
+struct keydist_ctx {
+	long timeout;
+	bool quiet, interactive;
+	char *key, *pubkey;
+};
+
+/* the options' values and the run's context (the table binds them) */
+static struct keydist_ctx opt = { .timeout = VM_SSH_TIMEOUT };
+
 static const struct opt keydist_opts[] = {
-	{ 't', "timeout", "SECONDS",
-	  "for a running VM: wait at most this long for ssh (default 300)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
+		 "for a running VM: wait at most this long for ssh (default "
+		 "300)",
+		 0, 86400),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info keydist_info = {
@@ -37,14 +48,10 @@ const struct applet_info keydist_info = {
 		"Exit status 1: the key could not be installed; 2: usage; 3: "
 		"no VM N.",
 	.opts = keydist_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
-};
-
-struct keydist_ctx {
-	long timeout;
-	bool quiet, interactive;
-	char *key, *pubkey;
 };
 
 static char *read_pubkey(const char *key)
@@ -300,29 +307,16 @@ static int keydist_one(int n, void *ctx)
 
 int keydist_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct keydist_ctx x = { VM_SSH_TIMEOUT, false, false, NULL, NULL };
 	struct vmlist l;
-	const char *arg;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 't':
-			if (!parse_int(arg, 0, 86400, &x.timeout))
-				usage_error("--timeout takes seconds from 0 to "
-					    "86400, not '%s'",
-					    arg);
-			break;
-		case 'q': x.quiet = true; break;
-		}
-	}
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
-	x.interactive = l.len == 1 && isatty(0);
+	applet_args(&argc, &argv);
+	vm_parse_numbers(argc, argv, &l);
+	opt.interactive = l.len == 1 && isatty(0);
 	vm_known_hosts_dir();
-	rc = vm_run_each(&l, keydist_one, &x, "done", x.quiet);
-	free(x.key);
-	free(x.pubkey);
+	rc = vm_run_each(&l, keydist_one, &opt, "done", opt.quiet);
+	free(opt.key);
+	free(opt.pubkey);
 	vmlist_release(&l);
 	return rc;
 }

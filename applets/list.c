@@ -6,12 +6,16 @@
 
 #include "../cli/vm.h"
 
-enum { OPT_SHORT = OPT_K_FIRST_FREE };
+/* the options' values (the table binds them) */
+static struct {
+	bool is_short, json;
+} opt;
 
 static const struct opt list_opts[] = {
-	{ 's', "short", NULL, "VM numbers only, one a line (fast-vm's short)" },
-	OPT_JSON,
-	OPT_END
+	OPT_BOOL('s', "short", &opt.is_short,
+		 "VM numbers only, one a line (fast-vm's short)"),
+	OPT_JSON(&opt.json),
+	OPT_END()
 };
 
 const struct applet_info list_info = {
@@ -26,6 +30,7 @@ const struct applet_info list_info = {
 		"process is spawned. --json gives sizes in bytes and times in "
 		"ISO 8601 UTC.",
 	.opts = list_opts,
+	.max_args = 1,
 	.args = { OPT_C_WORDS },
 };
 
@@ -77,29 +82,20 @@ static void fastvm_row(struct sbuf *rows, const struct vm_entry *e,
 
 int list_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct vm_entry *vms = NULL;
 	struct store_pool pool = { 0 };
 	struct out_table *t;
 	size_t n = 0;
-	const char *arg, *which = "all";
+	const char *which = "all";
 	struct sbuf rows = SBUF_INIT;
-	bool is_short = false;
+	bool is_short;
 	time_t now = time(NULL);
-	int ch;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 's')
-			is_short = true;
-		else if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc > 1)
-		usage_error("too many arguments");
+	applet_args(&argc, &argv);
+	is_short = opt.is_short;
+	mode = opt.json ? OUT_JSON : OUT_HUMAN;
 	if (argc == 1) {
 		which = argv[0];
 		if (strcmp(which, "all") && strcmp(which, "active") &&

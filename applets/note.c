@@ -10,9 +10,17 @@
 #include "../lib/log.h"
 #include "../cli/vm.h"
 
+struct note_ctx {
+	const char *text;
+	bool quiet;
+};
+
+/* the options' values and the run's context (the table binds them) */
+static struct note_ctx opt;
+
 static const struct opt note_opts[] = {
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info note_info = {
@@ -25,6 +33,8 @@ const struct applet_info note_info = {
 		"several VMs TEXT must follow --.\n"
 		"Exit status 3: no VM N.",
 	.opts = note_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 };
 
@@ -95,11 +105,6 @@ static char *note_from_editor(const char *current)
 	return sbuf_detach(&sb);
 }
 
-struct note_ctx {
-	const char *text;
-	bool quiet;
-};
-
 static int note_one(int n, void *ctx)
 {
 	struct note_ctx *x = ctx;
@@ -144,18 +149,11 @@ out:
 
 int note_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct note_ctx x = { NULL, false };
 	struct sbuf sb = SBUF_INIT;
 	struct vmlist l;
-	const char *arg;
-	int c, rc, nums = 1, i;
+	int rc, nums = 1, i;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (c == 'q')
-			x.quiet = true;
-	argc -= st.ind;
-	argv += st.ind;
+	applet_args(&argc, &argv);
 	/* getopt has eaten a "--" right after the options; one later on
 	 * separates numbers from text */
 	for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
@@ -164,18 +162,18 @@ int note_main(int argc, char **argv)
 		nums = i;
 		for (int k = i + 1; k < argc; k++)
 			sbuf_addf(&sb, "%s%s", k > i + 1 ? " " : "", argv[k]);
-		x.text = sb.s ? sb.s : "";
+		opt.text = sb.s ? sb.s : "";
 	} else if (argc > 1) {
 		for (int k = 1; k < argc; k++)
 			sbuf_addf(&sb, "%s%s", k > 1 ? " " : "", argv[k]);
-		x.text = sb.s ? sb.s : "";
+		opt.text = sb.s ? sb.s : "";
 	}
-	if (x.text && strpbrk(x.text, "\n\r"))
+	if (opt.text && strpbrk(opt.text, "\n\r"))
 		usage_error("a note is one line");
 	vm_parse_numbers(nums, argv, &l);
-	if (!x.text && l.len > 1)
+	if (!opt.text && l.len > 1)
 		usage_error("the editor edits one VM's note at a time");
-	rc = vm_run_each(&l, note_one, &x, "noted", x.quiet);
+	rc = vm_run_each(&l, note_one, &opt, "noted", opt.quiet);
 	vmlist_release(&l);
 	sbuf_release(&sb);
 	return rc;

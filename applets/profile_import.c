@@ -10,10 +10,16 @@
 #include "../lib/txn.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool force, quiet;
+} opt;
+
 static const struct opt profile_import_opts[] = {
-	{ 'f', "force", NULL, "replace an existing profile of that name" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL('f', "force", &opt.force,
+		 "replace an existing profile of that name"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info profile_import_info = {
@@ -35,6 +41,8 @@ const struct applet_info profile_import_info = {
 		"Exit status 3: no image IMAGE, or a file not found; 4: the "
 		"profile exists already, or is busy.",
 	.opts = profile_import_opts,
+	.min_args = 3,
+	.max_args = 5,
 	.args = { OPT_C_WORDS, OPT_C_IMAGE, OPT_C_FILE },
 	.repeat_last = true,
 };
@@ -209,26 +217,17 @@ out:
 int profile_import_main(int argc, char **argv)
 {
 	static const char *const what[3] = { "XML", "hacks", "delete-hacks" };
-	struct opt_state st = { 0 };
 	struct lock pl = LOCK_INIT, il = LOCK_INIT;
 	struct txn txn = TXN_INIT;
-	bool force = false, quiet = false, replace = false;
+	bool force, quiet, replace = false;
 	char *files[3] = { NULL, NULL, NULL }, *disk, *final;
-	const char *arg, *name, *image, *dir;
+	const char *name, *image, *dir;
 	struct stat sb;
-	int ch, rc = 0;
+	int rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'f')
-			force = true;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc < 3 || argc > 5)
-		usage_error("profile-import takes a profile name, an image "
-			    "name, an XML template and up to two hack files");
+	applet_args(&argc, &argv);
+	force = opt.force;
+	quiet = opt.quiet;
 	name = argv[0];
 	image = argv[1];
 	profile_check_name(name);

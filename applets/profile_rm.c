@@ -7,9 +7,14 @@
 
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool quiet;
+} opt;
+
 static const struct opt profile_rm_opts[] = {
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info profile_rm_info = {
@@ -24,25 +29,20 @@ const struct applet_info profile_rm_info = {
 		"the other one does (root removes profiles of /etc/fast-vm, "
 		"each user those of ~/.fast-vm); 4: it is busy.",
 	.opts = profile_rm_opts,
+	.min_args = 1,
+	.max_args = 1,
 	.args = { OPT_C_PROFILE },
 };
 
 int profile_rm_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct lock l = LOCK_INIT;
-	bool quiet = false;
-	const char *arg, *name, *dir;
+	bool quiet;
+	const char *name, *dir;
 	char *path, *aside;
-	int ch;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1)
-		if (ch == 'q')
-			quiet = true;
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc != 1)
-		usage_error("profile-rm takes one profile name");
+	applet_args(&argc, &argv);
+	quiet = opt.quiet;
 	name = argv[0];
 	profile_check_name(name);
 	dir = image_conf_dir();

@@ -10,10 +10,16 @@
 #include "../lib/tmpl.h"
 #include "../cli/image.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool is_short, json;
+} opt;
+
 static const struct opt profiles_opts[] = {
-	{ 's', "short", NULL, "profile names only, one a line (fast-vm's short)" },
-	OPT_JSON,
-	OPT_END
+	OPT_BOOL('s', "short", &opt.is_short,
+		 "profile names only, one a line (fast-vm's short)"),
+	OPT_JSON(&opt.json),
+	OPT_END()
 };
 
 const struct applet_info profiles_info = {
@@ -57,23 +63,15 @@ static int by_name(const void *a, const void *b)
 
 int profiles_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	enum out_mode mode = OUT_HUMAN;
+	enum out_mode mode;
 	struct fvm_conf *c;
 	struct out_table *t;
 	struct prof *p = NULL;
 	size_t n = 0, cap = 0;
-	const char *arg, *dirs[2];
-	int ch;
+	const char *dirs[2];
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == OPT_K_JSON)
-			mode = OUT_JSON;
-		else if (ch == 's')
-			mode = OUT_QUIET;
-	}
-	if (argc > st.ind)
-		usage_error("profiles takes no arguments");
+	applet_args(&argc, &argv);
+	mode = applet_out_mode(opt.json, opt.is_short);
 	c = applet_conf();
 	dirs[0] = c->user_dir;
 	dirs[1] = c->system_dir;

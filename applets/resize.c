@@ -8,10 +8,16 @@
 #include "../lib/fault.h"
 #include "../cli/vm.h"
 
+/* the options' values (the table binds them) */
+static struct {
+	bool force, quiet;
+} opt;
+
 static const struct opt resize_opts[] = {
-	{ 'f', "force", NULL, "allow shrinking (data past the new end is lost)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL('f', "force", &opt.force,
+		 "allow shrinking (data past the new end is lost)"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info resize_info = {
@@ -23,32 +29,26 @@ const struct applet_info resize_info = {
 		"filesystems are left as they are. Shrinking needs --force.\n"
 		"Exit status 3: no VM N; 4: the VM is running.",
 	.opts = resize_opts,
+	.min_args = 2,
+	.max_args = 2,
 	.args = { OPT_C_VM_STOPPED },
 };
 
 int resize_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct fvm_conf *c;
 	struct vm_entry e = { 0 };
 	struct store_usage u = { 0 };
 	struct lock l = LOCK_INIT;
 	struct vmlist nl;
-	const char *arg, *size_arg;
+	const char *size_arg;
 	uint64_t size;
-	bool force = false, quiet = false;
-	int ch, n, rc = 0;
+	bool force, quiet;
+	int n, rc = 0;
 
-	while ((ch = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (ch == 'f')
-			force = true;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (argc != 2)
-		usage_error("resize takes a VM number and a size");
+	applet_args(&argc, &argv);
+	force = opt.force;
+	quiet = opt.quiet;
 	c = applet_conf();
 	vm_parse_numbers(1, argv, &nl);
 	if (nl.len != 1)

@@ -7,13 +7,14 @@
 #include "../cli/vm.h"
 
 
+/* the options' values (the table binds them) and the run's context */
+static struct vm_copy opt = { .tool = "rsync",
+			      .user = "root",
+			      .timeout = VM_SSH_TIMEOUT };
+
 static const struct opt rsync_opts[] = {
-	{ 'u', "user", "USER", "copy as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "copy at once: no VM lookup, no waiting" },
-	OPT_END
+	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
+	OPT_END()
 };
 
 const struct applet_info rsync_info = {
@@ -32,6 +33,8 @@ const struct applet_info rsync_info = {
 		"not answering in time or a copy failed; 2: usage; 3: no "
 		"VM N.",
 	.opts = rsync_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,
@@ -57,15 +60,7 @@ static void build_argv(struct vm_copy *x, int n, struct strv *a)
 
 int rsync_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct vm_copy x = { "rsync", "root", VM_SSH_TIMEOUT };
-	const char *arg;
-	int c;
-
-	x.build = build_argv;
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (vm_access_opt(c, arg, &x.user, &x.timeout, &x.no_wait))
-			continue;
-	}
-	return vm_copy_run(&x, argc, argv, st.ind);
+	applet_args(&argc, &argv);
+	opt.build = build_argv;
+	return vm_copy_run(&opt, argc, argv);
 }

@@ -6,17 +6,16 @@
 
 #include "../cli/vm.h"
 
-enum { OPT_SFTP = OPT_K_FIRST_FREE };
+/* the options' values (the table binds them) and the run's context */
+static struct vm_copy opt = { .tool = "scp",
+			      .user = "root",
+			      .timeout = VM_SSH_TIMEOUT };
 
 static const struct opt scp_opts[] = {
-	{ 'u', "user", "USER", "copy as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "copy at once: no VM lookup, no waiting" },
-	{ OPT_SFTP, "sftp", NULL,
-	  "use the SFTP protocol (the guest needs an sftp-server)" },
-	OPT_END
+	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
+	OPT_BOOL(0, "sftp", &opt.sftp,
+		 "use the SFTP protocol (the guest needs an sftp-server)"),
+	OPT_END()
 };
 
 const struct applet_info scp_info = {
@@ -38,6 +37,8 @@ const struct applet_info scp_info = {
 		"Exit status: that of scp for one VM; 1: not running, ssh not "
 		"answering in time or a copy failed; 2: usage; 3: no VM N.",
 	.opts = scp_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,
@@ -59,17 +60,7 @@ static void build_argv(struct vm_copy *x, int n, struct strv *a)
 
 int scp_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct vm_copy x = { "scp", "root", VM_SSH_TIMEOUT };
-	const char *arg;
-	int c;
-
-	x.build = build_argv;
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (vm_access_opt(c, arg, &x.user, &x.timeout, &x.no_wait))
-			continue;
-		if (c == OPT_SFTP)
-			x.sftp = true;
-	}
-	return vm_copy_run(&x, argc, argv, st.ind);
+	applet_args(&argc, &argv);
+	opt.build = build_argv;
+	return vm_copy_run(&opt, argc, argv);
 }

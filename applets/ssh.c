@@ -8,16 +8,25 @@
 
 #include "../cli/vm.h"
 
-enum { OPT_TTY = OPT_K_FIRST_FREE };
+struct ssh_ctx {
+	const char *user;
+	long timeout;
+	bool no_wait, tty, batch;
+	char **cmd;  /* remote command words, or NULL */
+	int ncmd;
+	const char *script; /* fast-vm's local script, or NULL */
+	char *key;
+};
+
+/* the options' values (the table binds them) and the run's context */
+static struct ssh_ctx opt = { .user = "root", .timeout = VM_SSH_TIMEOUT };
 
 static const struct opt ssh_opts[] = {
-	{ 'u', "user", "USER", "log in as USER (default root)" },
-	{ 't', "timeout", "SECONDS",
-	  "wait at most this long for ssh (default 300)" },
-	{ VM_OPT_NO_WAIT, "no-wait",
-	  NULL, "connect at once: no VM lookup, no waiting" },
-	{ OPT_TTY, "tty", NULL, "give the remote command a terminal (ssh -t)" },
-	OPT_END
+	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "log in",
+		       "connect"),
+	OPT_BOOL(0, "tty", &opt.tty,
+		 "give the remote command a terminal (ssh -t)"),
+	OPT_END()
 };
 
 const struct applet_info ssh_info = {
@@ -47,18 +56,10 @@ const struct applet_info ssh_info = {
 		"no DHCP lease, no answer, port closed, no banner); 2: usage; "
 		"3: no VM N.",
 	.opts = ssh_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 	.options_first = true,
-};
-
-struct ssh_ctx {
-	const char *user;
-	long timeout;
-	bool no_wait, tty, batch;
-	char **cmd;  /* remote command words, or NULL */
-	int ncmd;
-	const char *script; /* fast-vm's local script, or NULL */
-	char *key;
 };
 
 /* The ssh (or script) argv for VM n. */
@@ -113,56 +114,43 @@ static bool is_local_script(const char *path)
 
 int ssh_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct ssh_ctx x = { 0 };
+	struct ssh_ctx *x = &opt;
 	struct vmlist l;
 	struct strv a = STRV_INIT;
-	const char *arg;
 	bool dashdash = false;
-	int c, rest, rc;
+	int rest = 1, rc;
 
-	x.user = "root";
-	x.timeout = VM_SSH_TIMEOUT;
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		if (vm_access_opt(c, arg, &x.user, &x.timeout, &x.no_wait))
-			continue;
-		if (c == OPT_TTY)
-			x.tty = true;
-	}
-	rest = st.ind;
-	if (rest >= argc)
-		usage_error("no VM number given");
-	vm_parse_numbers(1, argv + rest, &l);
-	rest++;
+	applet_args(&argc, &argv);
+	vm_parse_numbers(1, argv, &l);
 	if (rest < argc && !strcmp(argv[rest], "--")) {
 		dashdash = true;
 		rest++;
 	}
-	x.cmd = argv + rest;
-	x.ncmd = argc - rest;
-	if (x.ncmd == 1 && !dashdash && is_local_script(x.cmd[0])) {
-		x.script = x.cmd[0];
-		x.ncmd = 0;
+	x->cmd = argv + rest;
+	x->ncmd = argc - rest;
+	if (x->ncmd == 1 && !dashdash && is_local_script(x->cmd[0])) {
+		x->script = x->cmd[0];
+		x->ncmd = 0;
 	}
-	if (l.len > 1 && !x.ncmd && !x.script)
+	if (l.len > 1 && !x->ncmd && !x->script)
 		usage_error("several VMs need a COMMAND to run on each");
-	x.key = guestssh_key(applet_conf());
+	x->key = guestssh_key(applet_conf());
 	vm_known_hosts_dir();
 	if (l.len > 1) {
-		x.batch = true;
-		rc = vm_run_each(&l, ssh_one, &x, "succeeded", false);
+		x->batch = true;
+		rc = vm_run_each(&l, ssh_one, x, "succeeded", false);
 		goto out;
 	}
-	if (!x.no_wait && vm_ready_for_ssh(l.n[0], x.timeout, isatty(2)) < 0)
+	if (!x->no_wait && vm_ready_for_ssh(l.n[0], x->timeout, isatty(2)) < 0)
 		die_err();
-	build_argv(&x, l.n[0], &a);
+	build_argv(x, l.n[0], &a);
 	fflush(stdout);
 	execvp(a.v[0], a.v);
 	rc = errno == ENOENT ? FVM_EXIT_NOTFOUND : FVM_EXIT_FAIL;
 	error("cannot run %s: %m", a.v[0]);
 	strv_release(&a);
 out:
-	free(x.key);
+	free(x->key);
 	vmlist_release(&l);
 	return rc;
 }

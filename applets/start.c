@@ -6,14 +6,22 @@
 #include "../lib/log.h"
 #include "../cli/vm.h"
 
-enum { OPT_SSH = OPT_K_FIRST_FREE, OPT_CONSOLE };
+/* the options' values (the table binds them) */
+static struct {
+	int then; /* THEN_*: what follows the start */
+	bool quiet;
+} opt;
+
+enum { THEN_NOTHING, THEN_SSH, THEN_CONSOLE };
+static const char *const then_applet[] = { NULL, "ssh", "console" };
 
 static const struct opt start_opts[] = {
-	{ OPT_SSH, "ssh", NULL, "then wait for its ssh and log in (fvm ssh)" },
-	{ OPT_CONSOLE, "console", NULL,
-	  "then connect to its serial console (fvm console)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_SET_INT(0, "ssh", &opt.then, THEN_SSH,
+		    "then wait for its ssh and log in (fvm ssh)"),
+	OPT_SET_INT(0, "console", &opt.then, THEN_CONSOLE,
+		    "then connect to its serial console (fvm console)"),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info start_info = {
@@ -25,6 +33,8 @@ const struct applet_info start_info = {
 		       "(one VM only, as fast-vm's 'start N ssh|console').\n"
 		       "Exit status 3: no VM N.",
 	.opts = start_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 	.repeat_last = true,
 };
@@ -59,24 +69,16 @@ static int start_one(int n, void *ctx)
 
 int start_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
 	struct vmlist l;
-	const char *arg;
-	const char *then = NULL;
-	bool quiet = false;
-	int c, rc;
+	const char *then;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'q': quiet = true; break;
-		case OPT_SSH: then = "ssh"; break;
-		case OPT_CONSOLE: then = "console"; break;
-		}
-	}
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
+	applet_args(&argc, &argv);
+	then = then_applet[opt.then];
+	vm_parse_numbers(argc, argv, &l);
 	if (then && l.len != 1)
 		usage_error("--%s takes one VM number", then);
-	rc = vm_run_each(&l, start_one, &quiet, "started", quiet);
+	rc = vm_run_each(&l, start_one, &opt.quiet, "started", opt.quiet);
 	if (rc == 0 && then) {
 		char num[16];
 		char *args[] = { "fvm", (char *)then, num, NULL };

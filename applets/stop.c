@@ -5,14 +5,24 @@
 #include "../lib/log.h"
 #include "../cli/vm.h"
 
+struct stop_ctx {
+	bool graceful, quiet;
+	long timeout; /* -1: not given */
+};
+
+/* the options' values (the table binds them) */
+static struct stop_ctx opt = { .timeout = -1 };
 
 static const struct opt stop_opts[] = {
-	{ 'g', "graceful", NULL,
-	  "press the ACPI power button and wait for the guest to power off" },
-	{ 't', "timeout", "SECONDS",
-	  "with --graceful, how long to wait (default 120; 0: do not wait)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_BOOL('g', "graceful", &opt.graceful,
+		 "press the ACPI power button and wait for the guest to power "
+		 "off"),
+	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
+		 "with --graceful, how long to wait (default 120; 0: do not "
+		 "wait)",
+		 0, 86400),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info stop_info = {
@@ -24,18 +34,15 @@ const struct applet_info stop_info = {
 		       "Exit status 3: no VM N; 1: the guest did not power "
 		       "off in time.",
 	.opts = stop_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 	.repeat_last = true,
 };
 
-struct stop_ctx {
-	bool graceful, quiet;
-	long timeout;
-};
-
 static int stop_one(int n, void *ctx)
 {
-	struct stop_ctx *x = ctx;
+	const struct stop_ctx *x = ctx;
 	struct vm_entry e = { 0 };
 	struct virt *v = vm_virt(x->graceful);
 	int rc = 0;
@@ -76,30 +83,16 @@ static int stop_one(int n, void *ctx)
 
 int stop_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct stop_ctx x = { false, false, 120 };
 	struct vmlist l;
-	const char *arg;
-	bool timeout_given = false;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'g': x.graceful = true; break;
-		case 'q': x.quiet = true; break;
-		case 't':
-			if (!parse_int(arg, 0, 86400, &x.timeout))
-				usage_error("--timeout takes seconds from 0 to "
-					    "86400, not '%s'",
-					    arg);
-			timeout_given = true;
-			break;
-		}
-	}
-	if (timeout_given && !x.graceful)
+	applet_args(&argc, &argv);
+	if (opt.timeout >= 0 && !opt.graceful)
 		usage_error("--timeout goes with --graceful");
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
-	rc = vm_run_each(&l, stop_one, &x, "stopped", x.quiet);
+	if (opt.timeout < 0)
+		opt.timeout = 120;
+	vm_parse_numbers(argc, argv, &l);
+	rc = vm_run_each(&l, stop_one, &opt, "stopped", opt.quiet);
 	vmlist_release(&l);
 	return rc;
 }

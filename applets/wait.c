@@ -1,15 +1,27 @@
 /* applets/wait.c: `fvm wait N --state running|shutoff|ssh`: block until a VM is there. */
 #include <stdio.h>
-#include <string.h>
 
 #include "../cli/vm.h"
 
+enum want { WANT_RUNNING, WANT_SHUTOFF, WANT_SSH };
+
+struct wait_ctx {
+	int want; /* enum want: the index of --state's word */
+	long timeout;
+	bool quiet;
+};
+
+/* the options' values (the table binds them) */
+static struct wait_ctx opt = { WANT_SSH, VM_SSH_TIMEOUT, false };
+
 static const struct opt wait_opts[] = {
-	{ 's', "state", "STATE", "running, shutoff or ssh (default ssh)",
-	  OPT_C_WORDS, "running shutoff ssh" },
-	{ 't', "timeout", "SECONDS", "give up after this long (default 300)" },
-	OPT_QUIET("print nothing but errors"),
-	OPT_END
+	OPT_CHOICE('s', "state", &opt.want, "STATE",
+		   "running, shutoff or ssh (default ssh)",
+		   "running shutoff ssh"),
+	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
+		 "give up after this long (default 300)", 0, 86400),
+	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	OPT_END()
 };
 
 const struct applet_info wait_info = {
@@ -23,16 +35,10 @@ const struct applet_info wait_info = {
 		"closed.\n"
 		"Exit status 1: timed out; 3: no VM N.",
 	.opts = wait_opts,
+	.min_args = 1,
+	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
-};
-
-enum want { WANT_RUNNING, WANT_SHUTOFF, WANT_SSH };
-
-struct wait_ctx {
-	enum want want;
-	long timeout;
-	bool quiet;
 };
 
 static int wait_one(int n, void *ctx)
@@ -65,37 +71,12 @@ static int wait_one(int n, void *ctx)
 
 int wait_main(int argc, char **argv)
 {
-	struct opt_state st = { 0 };
-	struct wait_ctx x = { WANT_SSH, VM_SSH_TIMEOUT, false };
 	struct vmlist l;
-	const char *arg;
-	int c, rc;
+	int rc;
 
-	while ((c = applet_opt(&st, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 's':
-			if (!strcmp(arg, "running"))
-				x.want = WANT_RUNNING;
-			else if (!strcmp(arg, "shutoff"))
-				x.want = WANT_SHUTOFF;
-			else if (!strcmp(arg, "ssh"))
-				x.want = WANT_SSH;
-			else
-				usage_error("--state is running, shutoff or "
-					    "ssh, not '%s'",
-					    arg);
-			break;
-		case 't':
-			if (!parse_int(arg, 0, 86400, &x.timeout))
-				usage_error("--timeout takes seconds from 0 to "
-					    "86400, not '%s'",
-					    arg);
-			break;
-		case 'q': x.quiet = true; break;
-		}
-	}
-	vm_parse_numbers(argc - st.ind, argv + st.ind, &l);
-	rc = vm_run_each(&l, wait_one, &x, "ready", x.quiet);
+	applet_args(&argc, &argv);
+	vm_parse_numbers(argc, argv, &l);
+	rc = vm_run_each(&l, wait_one, &opt, "ready", opt.quiet);
 	vmlist_release(&l);
 	return rc;
 }

@@ -16,8 +16,14 @@
 
 extern const char fvm_version[];
 
+/* The table made from applets/applets.def, in its order. */
+extern const struct applet applets[];
+extern const unsigned applets_count;
+/* the applet of that name (whole names only), or NULL */
+const struct applet *applet_find(const char *name);
+
 /*
- * Personalities (applets/fastvm.c): the binary called as fast-vm or
+ * Personalities (compat/): the binary called as fast-vm or
  * fast-vm-image takes fast-vm 1.7's command lines.
  */
 struct personality {
@@ -31,16 +37,20 @@ int configure_fastvm_main(int argc, char **argv);
 int fastvm_net_cleanup_main(int argc, char **argv);
 /* completion for a personality's command line; false when words[0] is
  * not one */
-bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);
+bool fastvm_complete(const struct opt_completer *c, int nwords, char **words);
 /* the applet being run */
 extern const struct applet *current_applet;
 
 /*
- * The option loop of an applet: returns the next option key with *arg,
- * or -1 when the positionals start (at st->ind). -h prints the help and
- * exits 0; a bad option prints a one-line error and exits 2.
+ * Parse the running applet's options into the variables its table binds
+ * and check the number of positionals (opt_parse); on return argv[0] ..
+ * argv[argc - 1] are the positionals. -h prints the help and exits 0; a
+ * usage error prints one line and a hint, and exits 2.
  */
-int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg);
+void applet_args(int *argc, char ***argv);
+/* --json and -q as an output mode: JSON when asked for, else quiet or
+ * the human table */
+enum out_mode applet_out_mode(bool json, bool quiet);
 /* report a usage error with a hint and exit 2 */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(
 	const char *fmt, ...);

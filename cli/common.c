@@ -1,4 +1,4 @@
-/* cli/common.c: option loop, usage errors and config for applets. */
+/* cli/common.c: option parsing, usage errors and config for applets. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,14 +21,11 @@ void usage_error(const char *fmt, ...)
 	exit(FVM_EXIT_USAGE);
 }
 
-int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
+void applet_args(int *argc, char ***argv)
 {
-	int c;
+	int ind = opt_parse(current_applet, *argc, *argv);
 
-	if (!st->shortopts)
-		opt_init(st, current_applet, argc, argv);
-	c = opt_next(st, arg);
-	if (c == 'h') {
+	if (ind == OPT_PARSE_HELP) {
 		opt_print_help(stdout, current_applet);
 		/* help on a full disk or a closed pipe is no success (a
 		 * reader that went away is not worth a message) */
@@ -40,11 +37,19 @@ int applet_opt(struct opt_state *st, int argc, char **argv, const char **arg)
 		}
 		exit(FVM_EXIT_OK);
 	}
-	if (c == '?')
+	/* a callback may find more than bad usage: a file that is not
+	 * there (3) keeps its exit code */
+	if (ind < 0 && err_code() != FVM_EXIT_USAGE)
+		die_err();
+	if (ind < 0)
 		usage_error("%s", err_msg());
-	if (c == -1)
-		opt_release(st);
-	return c;
+	*argc -= ind;
+	*argv += ind;
+}
+
+enum out_mode applet_out_mode(bool json, bool quiet)
+{
+	return json ? OUT_JSON : quiet ? OUT_QUIET : OUT_HUMAN;
 }
 
 struct fvm_conf *applet_conf(void)

@@ -1,4 +1,6 @@
 /* cli/table.c: the applet table, made from applets.def. */
+#include <string.h>
+
 #include "applet.h"
 
 const struct applet applets[] = {
@@ -9,6 +11,14 @@ const struct applet applets[] = {
 };
 
 const unsigned applets_count = sizeof(applets) / sizeof(applets[0]);
+
+const struct applet *applet_find(const char *name)
+{
+	for (unsigned i = 0; i < applets_count; i++)
+		if (strcmp(applets[i].name, name) == 0)
+			return &applets[i];
+	return NULL;
+}
 
 #ifndef FVM_VERSION
 #define FVM_VERSION "0.0.0"

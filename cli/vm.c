@@ -425,26 +425,13 @@ void vm_iso_time(time_t t, char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-bool vm_access_opt(int key, const char *arg, const char **user,
-		   long *timeout, bool *no_wait)
+int vm_opt_user(const struct opt *o, const char *arg)
 {
-	switch (key) {
-	case 'u':
-		if (!*arg || strpbrk(arg, "@:/ ") || arg[0] == '-')
-			usage_error("--user takes a user name, not '%s'", arg);
-		*user = arg;
-		return true;
-	case 't':
-		if (!parse_int(arg, 0, 86400, timeout))
-			usage_error("--timeout takes seconds from 0 to 86400, "
-				    "not '%s'",
-				    arg);
-		return true;
-	case VM_OPT_NO_WAIT:
-		*no_wait = true;
-		return true;
-	}
-	return false;
+	if (!*arg || strpbrk(arg, "@:/ ") || arg[0] == '-')
+		return err_set(FVM_EXIT_USAGE,
+			       "--user takes a user name, not '%s'", arg);
+	*(const char **)o->value = arg;
+	return 0;
 }
 
 static int copy_one(int n, void *ctx)
@@ -461,16 +448,13 @@ static int copy_one(int n, void *ctx)
 	return rc;
 }
 
-int vm_copy_run(struct vm_copy *x, int argc, char **argv, int ind)
+int vm_copy_run(struct vm_copy *x, int argc, char **argv)
 {
 	struct strv a = STRV_INIT;
 	struct vmlist l;
-	int rest = ind, rc, remote = 0;
+	int rest = 1, rc, remote = 0;
 
-	if (rest >= argc)
-		usage_error("no VM number given");
-	vm_parse_numbers(1, argv + rest, &l);
-	rest++;
+	vm_parse_numbers(1, argv, &l);
 	if (rest < argc && !strcmp(argv[rest], "--"))
 		rest++;
 	x->args = argv + rest;

@@ -102,14 +102,21 @@ struct vm_copy {
 	char *key;
 	void (*build)(struct vm_copy *x, int n, struct strv *a);
 };
-/* the common option keys of ssh, scp and rsync */
-enum { VM_OPT_NO_WAIT = OPT_K_FIRST_FREE + 100 };
-/* Handle -u, -t and --no-wait for the access applets; false when the
- * key is not one of them. */
-bool vm_access_opt(int key, const char *arg, const char **user,
-		   long *timeout, bool *no_wait);
-/* Run a copy tool on the VMs of argv[ind] with the paths after it: in
+/*
+ * The options ssh, scp and rsync share, bound to their user, timeout and
+ * no_wait: -u USER, -t SECONDS, --no-wait; verb and at_once word the
+ * help ("log in", "connect at once").
+ */
+int vm_opt_user(const struct opt *o, const char *arg);
+#define VM_ACCESS_OPTS(user, timeout, no_wait, verb, at_once)            \
+	OPT_CALLBACK('u', "user", user, "USER",                          \
+		     verb " as USER (default root)", vm_opt_user),        \
+	OPT_LONG('t', "timeout", timeout, "SECONDS",                     \
+		 "wait at most this long for ssh (default 300)", 0, 86400), \
+	OPT_BOOL(0, "no-wait", no_wait,                                  \
+		 at_once " at once: no VM lookup, no waiting")
+/* Run a copy tool on the VMs of argv[0] with the paths after it: in
  * parallel with [N] prefixes for several VMs, else in place of fvm. */
-int vm_copy_run(struct vm_copy *x, int argc, char **argv, int ind);
+int vm_copy_run(struct vm_copy *x, int argc, char **argv);
 
 #endif

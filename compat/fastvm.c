@@ -1936,27 +1936,27 @@ static bool one_of(const char *s, const char *const *list)
 	return false;
 }
 
-static void complete_image(const char *act, int pos, const char *cur,
-			   opt_emit_fn emit, void *ctx)
+static void complete_image(const struct opt_completer *c, const char *act,
+			   int pos, const char *cur)
 {
 	static const char *const on_image[] = { "export", "remove", "resize",
 						"compact", "verify",
 						"gen_checksums", NULL };
 
 	if (pos == 2 && one_of(act, on_image))
-		opt_complete_kind(OPT_C_IMAGE, NULL, cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_IMAGE, NULL, cur);
 	else if (pos == 2 && !strcmp(act, "remove_profile"))
-		opt_complete_kind(OPT_C_PROFILE, NULL, cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_PROFILE, NULL, cur);
 	else if (pos == 2 && (!strcmp(act, "list") ||
 			      !strcmp(act, "list_profiles")))
-		opt_complete_kind(OPT_C_WORDS, "short", cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_WORDS, "short", cur);
 	else if (pos == 3 && !strcmp(act, "export"))
-		opt_complete_kind(OPT_C_WORDS, "zst xz gz", cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_WORDS, "zst xz gz", cur);
 	else if (pos == 3 && !strcmp(act, "import_profile"))
-		opt_complete_kind(OPT_C_IMAGE, NULL, cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_IMAGE, NULL, cur);
 }
 
-bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
+bool fastvm_complete(const struct opt_completer *c, int nwords, char **words)
 {
 	static const char *const running[] = { "stop", "ssh", "console", "scp",
 					       "rsync", "keydist", NULL };
@@ -1977,57 +1977,52 @@ bool fastvm_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
 	act = words[1];
 	if (!strcmp(base, "fast-vm-image")) {
 		if (pos == 1)
-			opt_complete_kind(OPT_C_WORDS, image_words, cur, emit,
-					  ctx);
+			opt_complete_kind(c, OPT_C_WORDS, image_words, cur);
 		else
-			complete_image(act, pos, cur, emit, ctx);
+			complete_image(c, act, pos, cur);
 		return true;
 	}
 	if (pos == 1) {
-		opt_complete_kind(OPT_C_WORDS, fastvm_words, cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_WORDS, fastvm_words, cur);
 		return true;
 	}
 	/* 1.6's spellings of the image actions complete as the new ones */
 	for (int i = 0; deprecated[i].old; i++)
 		if (!strcmp(act, deprecated[i].old)) {
-			complete_image(deprecated[i].new, pos, cur, emit, ctx);
+			complete_image(c, deprecated[i].new, pos, cur);
 			return true;
 		}
 	if (!strcmp(act, "create")) {
 		if (pos == 2)
-			opt_complete_kind(OPT_C_IMAGE_OR_PROFILE, NULL, cur,
-					  emit, ctx);
+			opt_complete_kind(c, OPT_C_IMAGE_OR_PROFILE, NULL, cur);
 		else if (pos == 3) {
-			opt_complete_kind(OPT_C_WORDS, "base", cur, emit, ctx);
-			opt_complete_kind(OPT_C_VM_FREE, NULL, cur, emit, ctx);
+			opt_complete_kind(c, OPT_C_WORDS, "base", cur);
+			opt_complete_kind(c, OPT_C_VM_FREE, NULL, cur);
 		}
 		return true;
 	}
 	if (!strcmp(act, "list")) {
 		if (pos == 2)
-			opt_complete_kind(OPT_C_WORDS, "all active inactive",
-					  cur, emit, ctx);
+			opt_complete_kind(c, OPT_C_WORDS, "all active inactive", cur);
 		else if (pos == 3)
-			opt_complete_kind(OPT_C_WORDS, "short", cur, emit, ctx);
+			opt_complete_kind(c, OPT_C_WORDS, "short", cur);
 		return true;
 	}
 	if (pos == 2) {
 		if (one_of(act, running))
-			opt_complete_kind(OPT_C_VM_RUNNING, NULL, cur, emit,
-					  ctx);
+			opt_complete_kind(c, OPT_C_VM_RUNNING, NULL, cur);
 		else if (one_of(act, stopped))
-			opt_complete_kind(OPT_C_VM_STOPPED, NULL, cur, emit,
-					  ctx);
+			opt_complete_kind(c, OPT_C_VM_STOPPED, NULL, cur);
 		else if (one_of(act, any))
-			opt_complete_kind(OPT_C_VM, NULL, cur, emit, ctx);
+			opt_complete_kind(c, OPT_C_VM, NULL, cur);
 		else if (!strcmp(act, "disk_usage")) {
-			opt_complete_kind(OPT_C_WORDS, "all", cur, emit, ctx);
-			opt_complete_kind(OPT_C_VM, NULL, cur, emit, ctx);
+			opt_complete_kind(c, OPT_C_WORDS, "all", cur);
+			opt_complete_kind(c, OPT_C_VM, NULL, cur);
 		}
 	} else if (pos == 3 && !strcmp(act, "start"))
-		opt_complete_kind(OPT_C_WORDS, "console ssh", cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_WORDS, "console ssh", cur);
 	else if (pos == 3 && !strcmp(act, "stop"))
-		opt_complete_kind(OPT_C_WORDS, "graceful", cur, emit, ctx);
+		opt_complete_kind(c, OPT_C_WORDS, "graceful", cur);
 	return true;
 }
 

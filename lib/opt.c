@@ -1,22 +1,23 @@
-/* lib/opt.c: option tables, getopt_long over them, help, man and completion. */
+/* lib/opt.c: option tables bound to variables: parsing, help, man and completion. */
 #include "opt.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "err.h"
+#include "store.h"
 #include "util.h"
 
-static const struct opt opt_help = OPT_HELP;
+/* getopt_long's value for a long-only option: this plus its index */
+#define OPT_LONG_BASE 256
 
-const struct applet *applet_find(const char *name)
-{
-	for (unsigned i = 0; i < applets_count; i++)
-		if (strcmp(applets[i].name, name) == 0)
-			return &applets[i];
-	return NULL;
-}
+static const struct opt opt_help = { .type = OPT_T_HELP,
+				     .short_name = 'h',
+				     .long_name = "help",
+				     .help = "show this help and exit" };
 
 /* Iterate over an applet's options, then the implied -h/--help. */
 static const struct opt *opt_at(const struct applet *ap, size_t i)
@@ -24,7 +25,7 @@ static const struct opt *opt_at(const struct applet *ap, size_t i)
 	const struct opt *o = ap->info->opts;
 	size_t n = 0;
 
-	while (o && o[n].key)
+	while (o && o[n].type != OPT_T_END)
 		n++;
 	if (i < n)
 		return &o[i];
@@ -33,83 +34,264 @@ static const struct opt *opt_at(const struct applet *ap, size_t i)
 	return NULL;
 }
 
-void opt_init(struct opt_state *st, const struct applet *ap, int argc,
-	      char **argv)
+static bool has_arg(const struct opt *o)
 {
-	struct option *lo;
+	return o->arg != NULL;
+}
+
+/* ---- parsing ---- */
+
+struct getopt_tables {
+	struct option *longopts;
+	char *shortopts;
+};
+
+static void getopt_tables(const struct applet *ap, struct getopt_tables *g)
+{
 	const struct opt *o;
 	struct sbuf sb = SBUF_INIT;
 	size_t n = 0;
 
-	memset(st, 0, sizeof(*st));
-	st->argc = argc;
-	st->argv = argv;
-	st->ap = ap;
 	while (opt_at(ap, n))
 		n++;
-	lo = xcalloc(n + 1, sizeof(*lo));
+	g->longopts = xcalloc(n + 1, sizeof(*g->longopts));
 	/* "+" stops at the first non-option; ":" reports missing arguments
 	 * apart from unknown options */
 	sbuf_adds(&sb, ap->info->options_first ? "+:" : ":");
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
-		lo[i].name = o->name;
-		lo[i].has_arg = o->arg ? required_argument : no_argument;
-		lo[i].val = o->key;
-		if (o->key < OPT_LONG_BASE) {
-			sbuf_addc(&sb, (char)o->key);
-			if (o->arg)
+		g->longopts[i].name = o->long_name;
+		g->longopts[i].has_arg =
+			has_arg(o) ? required_argument : no_argument;
+		g->longopts[i].val =
+			o->short_name ? o->short_name : OPT_LONG_BASE + (int)i;
+		if (o->short_name) {
+			sbuf_addc(&sb, (char)o->short_name);
+			if (has_arg(o))
 				sbuf_addc(&sb, ':');
 		}
 	}
-	st->longopts = lo;
-	st->shortopts = sbuf_detach(&sb);
+	g->shortopts = sbuf_detach(&sb);
+}
+
+static const struct opt *opt_for_key(const struct applet *ap, int key)
+{
+	const struct opt *o;
+
+	if (key >= OPT_LONG_BASE)
+		return opt_at(ap, (size_t)(key - OPT_LONG_BASE));
+	for (size_t i = 0; (o = opt_at(ap, i)); i++)
+		if (o->short_name == key)
+			return o;
+	return NULL;
+}
+
+/* getopt's complaint as one line: which word was bad */
+static int getopt_error(int c, char **argv)
+{
+	const char *bad = argv[optind - 1];
+	bool as_short = optopt && optopt < OPT_LONG_BASE &&
+			!str_starts(bad, "--");
+
+	if (c == ':' && as_short)
+		return err_set(FVM_EXIT_USAGE, "option -%c needs an argument",
+			       optopt);
+	if (c == ':')
+		return err_set(FVM_EXIT_USAGE, "option %s needs an argument",
+			       bad);
+	if (as_short)
+		return err_set(FVM_EXIT_USAGE, "unknown option -%c", optopt);
+	return err_set(FVM_EXIT_USAGE, "unknown option %s", bad);
+}
+
+/* "SECONDS" as "seconds", for messages */
+static char *lower(const char *s)
+{
+	char *l = xstrdup(s ? s : "value");
+
+	for (char *p = l; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
+/* the index of arg among the space-separated words, or -1 */
+static int word_index(const char *words, const char *arg)
+{
+	size_t len = strlen(arg);
+	int i = 0;
+
+	for (const char *p = words; *p; i++) {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && !strncmp(p, arg, n))
+			return i;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return -1;
+}
+
+/* "a, b or c" of "a b c" */
+static char *word_list(const char *words)
+{
+	struct sbuf sb = SBUF_INIT;
+	int n = 0, k = 0;
+
+	for (const char *p = words; *p; n++)
+		p += strcspn(p, " "), p += strspn(p, " ");
+	for (const char *p = words; *p; k++) {
+		size_t w = strcspn(p, " ");
+
+		if (k)
+			sbuf_adds(&sb, k == n - 1 ? " or " : ", ");
+		sbuf_add(&sb, p, w);
+		p += w;
+		p += strspn(p, " ");
+	}
+	return sbuf_detach(&sb);
+}
+
+static int number_error(const struct opt *o, const char *arg)
+{
+	char *what = lower(o->arg);
+
+	err_set(FVM_EXIT_USAGE, "--%s takes %s from %ld to %ld, not '%s'",
+		o->long_name, what, o->min, o->max, arg);
+	free(what);
+	return -1;
+}
+
+/* Give option o its argument: set the bound variable. */
+static int opt_apply(const struct opt *o, const char *arg)
+{
+	long n;
+	int i;
+
+	if (!arg && o->type != OPT_T_BOOL && o->type != OPT_T_SET_INT &&
+	    o->type != OPT_T_CALLBACK)
+		return err_set(FVM_EXIT_USAGE, "option --%s needs an argument",
+			       o->long_name);
+	switch (o->type) {
+	case OPT_T_BOOL:
+		*(bool *)o->value = true;
+		return 0;
+	case OPT_T_SET_INT:
+		*(int *)o->value = (int)o->val;
+		return 0;
+	case OPT_T_STRING:
+		*(const char **)o->value = arg;
+		return 0;
+	case OPT_T_INT:
+	case OPT_T_LONG:
+		if (!parse_int(arg, o->min, o->max, &n))
+			return number_error(o, arg);
+		if (o->type == OPT_T_INT)
+			*(int *)o->value = (int)n;
+		else
+			*(long *)o->value = n;
+		return 0;
+	case OPT_T_SIZE:
+		if (store_parse_size_gib(arg, (uint64_t *)o->value) < 0)
+			return err_set(FVM_EXIT_USAGE,
+				       "'%s' is not a size (10, 10G, 512M)",
+				       arg);
+		return 0;
+	case OPT_T_CHOICE:
+		i = o->words ? word_index(o->words, arg) : -1;
+		if (i < 0) {
+			char *list = word_list(o->words ? o->words : "");
+
+			err_set(FVM_EXIT_USAGE, "--%s is %s, not '%s'",
+				o->long_name, list, arg);
+			free(list);
+			return -1;
+		}
+		*(int *)o->value = i;
+		return 0;
+	case OPT_T_CALLBACK:
+		return o->cb(o, arg);
+	case OPT_T_END:
+	case OPT_T_HELP:
+		break;
+	}
+	return 0;
+}
+
+/* what a missing positional is, from what completes it */
+static const char *positional_noun(enum opt_complete kind)
+{
+	switch (kind) {
+	case OPT_C_VM:
+	case OPT_C_VM_FREE:
+	case OPT_C_VM_RUNNING:
+	case OPT_C_VM_STOPPED:
+		return "VM number";
+	case OPT_C_IMAGE:
+		return "image name";
+	case OPT_C_PROFILE:
+		return "profile name";
+	case OPT_C_IMAGE_OR_PROFILE:
+		return "image or profile name";
+	case OPT_C_APPLET:
+		return "applet name";
+	default:
+		return NULL;
+	}
+}
+
+static int check_count(const struct applet *ap, int argc, char **argv,
+		       int ind)
+{
+	const struct applet_info *in = ap->info;
+	int n = argc - ind;
+
+	if (n < in->min_args) {
+		const char *noun = n < 4 ? positional_noun(in->args[n]) : NULL;
+
+		if (noun)
+			return err_set(FVM_EXIT_USAGE, "no %s given", noun);
+		return err_set(FVM_EXIT_USAGE, "missing arguments: %s",
+			       in->usage);
+	}
+	if (in->max_args != OPT_ARGS_ANY && n > in->max_args)
+		return err_set(FVM_EXIT_USAGE, "unexpected argument '%s'",
+			       argv[ind + in->max_args]);
+	return 0;
+}
+
+int opt_parse(const struct applet *ap, int argc, char **argv)
+{
+	struct getopt_tables g;
+	int c, rc = 0, longind;
+
+	getopt_tables(ap, &g);
 	optind = 0; /* full re-initialisation of getopt's state */
 	opterr = 0;
-}
+	while (rc == 0 && (c = getopt_long(argc, argv, g.shortopts,
+					   g.longopts, &longind)) != -1) {
+		const struct opt *o;
 
-int opt_next(struct opt_state *st, const char **arg)
-{
-	int longind = -1, c;
-	const char *bad;
-
-	*arg = NULL;
-	c = getopt_long(st->argc, st->argv, st->shortopts, st->longopts,
-			&longind);
-	st->ind = optind;
-	if (c == -1)
-		return -1;
-	if (c == '?' || c == ':') {
-		/* which word was bad: optopt for short ones, else the word */
-		bad = st->argv[optind - 1];
-		if (c == ':' && optopt && optopt < OPT_LONG_BASE &&
-		    !str_starts(bad, "--"))
-			err_set(FVM_EXIT_USAGE, "option -%c needs an argument",
-				optopt);
-		else if (c == ':')
-			err_set(FVM_EXIT_USAGE, "option %s needs an argument",
-				bad);
-		else if (optopt && optopt < OPT_LONG_BASE &&
-			 !str_starts(bad, "--"))
-			err_set(FVM_EXIT_USAGE, "unknown option -%c", optopt);
+		if (c == '?' || c == ':')
+			rc = getopt_error(c, argv);
+		else if (!(o = opt_for_key(ap, c)))
+			rc = err_set(FVM_EXIT_USAGE, "unknown option");
+		else if (o->type == OPT_T_HELP)
+			rc = OPT_PARSE_HELP;
 		else
-			err_set(FVM_EXIT_USAGE, "unknown option %s", bad);
-		return '?';
+			rc = opt_apply(o, has_arg(o) ? optarg : NULL);
 	}
-	*arg = optarg;
-	return c;
+	free(g.longopts);
+	free(g.shortopts);
+	if (rc == 0)
+		rc = check_count(ap, argc, argv, optind);
+	return rc < 0 ? rc : optind;
 }
 
-void opt_release(struct opt_state *st)
-{
-	free(st->longopts);
-	free(st->shortopts);
-	st->longopts = NULL;
-	st->shortopts = NULL;
-}
+/* ---- help and man pages ---- */
 
 static bool has_options(const struct applet *ap)
 {
-	return ap->info->opts && ap->info->opts[0].key;
+	return ap->info->opts && ap->info->opts[0].type != OPT_T_END;
 }
 
 void opt_print_usage_line(FILE *f, const struct applet *ap, bool as_symlink)
@@ -127,11 +309,11 @@ static char *opt_label(const struct opt *o)
 {
 	struct sbuf sb = SBUF_INIT;
 
-	if (o->key < OPT_LONG_BASE)
-		sbuf_addf(&sb, "-%c, ", o->key);
+	if (o->short_name)
+		sbuf_addf(&sb, "-%c, ", o->short_name);
 	else
 		sbuf_adds(&sb, "    ");
-	sbuf_addf(&sb, "--%s", o->name);
+	sbuf_addf(&sb, "--%s", o->long_name);
 	if (o->arg)
 		sbuf_addf(&sb, " %s", o->arg);
 	return sbuf_detach(&sb);
@@ -214,20 +396,8 @@ static void roff_text(FILE *f, const char *s)
 	}
 }
 
-void opt_print_man(FILE *f, const struct applet *ap, const char *version)
+static void man_synopsis(FILE *f, const struct applet *ap)
 {
-	const struct opt *o;
-	char *upper = xstrdup(ap->name);
-
-	for (char *p = upper; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	fprintf(f, ".TH FVM-%s 1 \"\" \"fvm %s\" \"fvm manual\"\n", upper,
-		version);
-	free(upper);
-	fputs(".SH NAME\n", f);
-	fprintf(f, "fvm\\-%s \\- ", ap->name);
-	roff_text(f, ap->summary);
 	fputs("\n.SH SYNOPSIS\n", f);
 	for (int sym = 0; sym < 2; sym++) {
 		char *line;
@@ -243,29 +413,49 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 			fputs(".br\n", f);
 		free(line);
 	}
-	if (ap->info->description && *ap->info->description) {
-		fputs(".SH DESCRIPTION\n", f);
-		for (const char *p = ap->info->description; *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			char *para = xstrndup(p, n);
+}
 
-			if (n == 0)
-				fputs(".PP\n", f);
-			else {
-				roff_text(f, para);
-				fputc('\n', f);
-			}
-			free(para);
-			p += n + (nl ? 1 : 0);
+static void man_description(FILE *f, const char *text)
+{
+	fputs(".SH DESCRIPTION\n", f);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *para = xstrndup(p, n);
+
+		if (n == 0) {
+			fputs(".PP\n", f);
+		} else {
+			roff_text(f, para);
+			fputc('\n', f);
 		}
+		free(para);
+		p += n + (nl ? 1 : 0);
 	}
+}
+
+void opt_print_man(FILE *f, const struct applet *ap, const char *version)
+{
+	const struct opt *o;
+	char *upper = xstrdup(ap->name);
+
+	for (char *p = upper; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	fprintf(f, ".TH FVM-%s 1 \"\" \"fvm %s\" \"fvm manual\"\n", upper,
+		version);
+	free(upper);
+	fputs(".SH NAME\n", f);
+	fprintf(f, "fvm\\-%s \\- ", ap->name);
+	roff_text(f, ap->summary);
+	man_synopsis(f, ap);
+	if (ap->info->description && *ap->info->description)
+		man_description(f, ap->info->description);
 	fputs(".SH OPTIONS\n", f);
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
 		char *label = opt_label(o);
 
 		fputs(".TP\n.B ", f);
-		roff_text(f, label + (o->key < OPT_LONG_BASE ? 0 : 4));
+		roff_text(f, label + (o->short_name ? 0 : 4));
 		fputc('\n', f);
 		roff_text(f, o->help);
 		fputc('\n', f);
@@ -280,28 +470,22 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 
 /* ---- completion ---- */
 
-static opt_source_fn completion_source;
-
-void opt_set_completion_source(opt_source_fn fn)
-{
-	completion_source = fn;
-}
-
 struct filter {
+	const struct opt_completer *c;
 	const char *prefix;
-	opt_emit_fn emit;
-	void *ctx;
 };
 
-static void emit_if(struct filter *fl, const char *cand)
+static void emit_if(const struct filter *fl, const char *cand)
 {
 	if (str_starts(cand, fl->prefix))
-		fl->emit(cand, fl->ctx);
+		fl->c->emit(cand, fl->c->ctx);
 }
 
-static void complete_kind(struct filter *fl, enum opt_complete kind,
+static void complete_kind(const struct filter *fl, enum opt_complete kind,
 			  const char *words)
 {
+	const struct opt_completer *c = fl->c;
+
 	switch (kind) {
 	case OPT_C_NONE:
 	case OPT_C_FILE:
@@ -317,25 +501,65 @@ static void complete_kind(struct filter *fl, enum opt_complete kind,
 		return;
 	}
 	case OPT_C_APPLET:
-		for (unsigned i = 0; i < applets_count; i++)
-			if (!(applets[i].flags & APPLET_HIDDEN))
-				emit_if(fl, applets[i].name);
+		for (unsigned i = 0; i < c->napplets; i++)
+			if (!(c->applets[i].flags & APPLET_HIDDEN))
+				emit_if(fl, c->applets[i].name);
+		return;
+	case OPT_C_CONF_KEY:
+		for (size_t i = 0; conf_keys[i]; i++)
+			emit_if(fl, conf_keys[i]);
 		return;
 	default:
-		if (completion_source)
-			completion_source(kind, fl->prefix, fl->emit, fl->ctx);
+		if (c->source)
+			c->source(c, kind, fl->prefix);
 	}
 }
 
-void opt_complete_kind(enum opt_complete kind, const char *words,
-		       const char *prefix, opt_emit_fn emit, void *ctx)
+void opt_complete_kind(const struct opt_completer *c, enum opt_complete kind,
+		       const char *words, const char *prefix)
 {
-	struct filter fl = { prefix, emit, ctx };
+	struct filter fl = { c, prefix };
 
 	complete_kind(&fl, kind, words);
 }
 
-static void complete_applet(struct filter *fl, const struct applet *ap,
+static const struct applet *find_applet(const struct opt_completer *c,
+					const char *name)
+{
+	for (unsigned i = 0; i < c->napplets; i++)
+		if (!strcmp(c->applets[i].name, name))
+			return &c->applets[i];
+	return NULL;
+}
+
+/* the option whose argument word w would be, if any */
+static const struct opt *wants_arg(const struct applet *ap, const char *w)
+{
+	const struct opt *o;
+
+	for (size_t k = 0; (o = opt_at(ap, k)); k++) {
+		if (!has_arg(o))
+			continue;
+		if ((w[1] == '-' && strcmp(w + 2, o->long_name) == 0) ||
+		    (w[1] != '-' && w[1] == o->short_name && !w[2]))
+			return o;
+	}
+	return NULL;
+}
+
+static void complete_positional(const struct filter *fl,
+				const struct applet_info *in, int npos)
+{
+	int n = 0;
+
+	while (n < 4 && in->args[n])
+		n++;
+	if (n == 0 || (npos >= n && !in->repeat_last))
+		return;
+	complete_kind(fl, in->args[npos < n ? npos : n - 1], NULL);
+}
+
+static void complete_applet(const struct filter *fl, const struct applet *ap,
 			    int nwords, char **words)
 {
 	const char *cur = words[nwords - 1];
@@ -350,22 +574,12 @@ static void complete_applet(struct filter *fl, const struct applet *ap,
 
 		if (pending) {
 			pending = NULL;
-			continue;
-		}
-		if (dashdash || w[0] != '-' || !w[1]) {
+		} else if (dashdash || w[0] != '-' || !w[1]) {
 			npos++;
-			continue;
-		}
-		if (strcmp(w, "--") == 0) {
+		} else if (strcmp(w, "--") == 0) {
 			dashdash = true;
-			continue;
-		}
-		for (size_t k = 0; (o = opt_at(ap, k)); k++) {
-			if (!o->arg)
-				continue;
-			if ((w[1] == '-' && strcmp(w + 2, o->name) == 0) ||
-			    (w[1] != '-' && w[1] == o->key && !w[2]))
-				pending = o;
+		} else {
+			pending = wants_arg(ap, w);
 		}
 	}
 	if (pending) {
@@ -374,7 +588,7 @@ static void complete_applet(struct filter *fl, const struct applet *ap,
 	}
 	if (!dashdash && cur[0] == '-') {
 		for (size_t k = 0; (o = opt_at(ap, k)); k++) {
-			char *name = xasprintf("--%s", o->name);
+			char *name = xasprintf("--%s", o->long_name);
 
 			emit_if(fl, name);
 			free(name);
@@ -383,23 +597,12 @@ static void complete_applet(struct filter *fl, const struct applet *ap,
 	}
 	if (dashdash && npos > 0)
 		return; /* a remote command: nothing of ours */
-	{
-		const struct applet_info *in = ap->info;
-		int n = 0;
-
-		while (n < 4 && in->args[n])
-			n++;
-		if (n == 0)
-			return;
-		if (npos >= n && !in->repeat_last)
-			return;
-		complete_kind(fl, in->args[npos < n ? npos : n - 1], NULL);
-	}
+	complete_positional(fl, ap->info, npos);
 }
 
-void opt_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
+void opt_complete(const struct opt_completer *c, int nwords, char **words)
 {
-	struct filter fl = { "", emit, ctx };
+	struct filter fl = { c, "" };
 	const struct applet *ap;
 	const char *cmd, *base;
 
@@ -409,7 +612,7 @@ void opt_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
 	cmd = words[0];
 	base = strrchr(cmd, '/');
 	base = base ? base + 1 : cmd;
-	if (str_starts(base, "fvm-") && (ap = applet_find(base + 4))) {
+	if (str_starts(base, "fvm-") && (ap = find_applet(c, base + 4))) {
 		complete_applet(&fl, ap, nwords - 1, words + 1);
 		return;
 	}
@@ -423,7 +626,7 @@ void opt_complete(int nwords, char **words, opt_emit_fn emit, void *ctx)
 		complete_kind(&fl, OPT_C_APPLET, NULL);
 		return;
 	}
-	ap = applet_find(words[1]);
+	ap = find_applet(c, words[1]);
 	if (!ap)
 		return;
 	if (strcmp(ap->name, "help") == 0 && nwords == 3) {

@@ -1,8 +1,9 @@
-/* lib/opt.h: option tables, getopt_long over them, help, man and completion. */
+/* lib/opt.h: option tables bound to variables: parsing, help, man and completion. */
 #ifndef FVM_OPT_H
 #define FVM_OPT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* What to offer when completing an option's argument or a positional. */
@@ -18,37 +19,120 @@ enum opt_complete {
 	OPT_C_VM_FREE,    /* a VM number not in use */
 	OPT_C_VM_RUNNING, /* a running VM */
 	OPT_C_VM_STOPPED, /* a defined, stopped VM */
+	OPT_C_CONF_KEY,   /* a configuration key (lib/conf's table) */
 	OPT_C__COUNT
 };
 
-/* Keys of long-only options start here (beyond any short option char). */
-#define OPT_LONG_BASE 256
+/* What an option does with its argument, and to which variable. */
+enum opt_type {
+	OPT_T_END = 0,
+	OPT_T_BOOL,     /* bool *: set to true */
+	OPT_T_SET_INT,  /* int *: set to .val */
+	OPT_T_STRING,   /* const char **: the argument as given */
+	OPT_T_INT,      /* int *: a whole number in [.min, .max] */
+	OPT_T_LONG,     /* long *: a whole number in [.min, .max] */
+	OPT_T_SIZE,     /* uint64_t *: bytes of 10G, 512M (a bare number is GiB) */
+	OPT_T_CHOICE,   /* int *: the index of the argument among .words */
+	OPT_T_CALLBACK, /* .cb(opt, arg); arg NULL for an option without one */
+	OPT_T_HELP,     /* -h, --help: implied in every table */
+};
 
+struct opt;
+/* 0, or -1 with a usage error recorded (err_set(FVM_EXIT_USAGE, ...)) */
+typedef int (*opt_cb)(const struct opt *o, const char *arg);
+
+/*
+ * One option. Tables are static and end with OPT_END(); the variables
+ * they bind are the applet's file-scope ones (toybox's TT), so that help,
+ * man pages and completion read the same table without running the
+ * applet. Write entries with the macros below: they check the type of
+ * the variable at compile time.
+ */
 struct opt {
-	int key;          /* short option character, or >= OPT_LONG_BASE */
-	const char *name; /* long name, without "--" */
-	const char *arg;  /* metavariable when it takes an argument, else NULL */
+	enum opt_type type;
+	int short_name;        /* 'q', or 0 for a long-only option */
+	const char *long_name; /* without "--" */
+	void *value;           /* the bound variable */
+	const char *arg;       /* metavariable when it takes one, else NULL */
 	const char *help;
 	enum opt_complete complete;
-	const char *words; /* choices for OPT_C_WORDS */
+	const char *words; /* OPT_C_WORDS candidates, OPT_T_CHOICE's values */
+	long min, max;     /* OPT_T_INT, OPT_T_LONG range */
+	long val;          /* OPT_T_SET_INT value */
+	opt_cb cb;         /* OPT_T_CALLBACK */
 };
 
-#define OPT_END { 0, NULL, NULL, NULL, OPT_C_NONE, NULL }
+/* v must point to type: checked at compile time (a type cannot go in
+ * parentheses; cppcheck cannot parse _Generic, tests/run tells it
+ * -D__CPPCHECK__) */
+#ifdef __CPPCHECK__
+#define OPT_TYPED_(type, v) (v)
+#else
+#define OPT_TYPED_(type, v) _Generic((v), type: (v)) /* NOLINT */
+#endif
+
+#define OPT_END() { .type = OPT_T_END }
+#define OPT_BOOL(s, l, v, h)                                          \
+	{ .type = OPT_T_BOOL, .short_name = (s), .long_name = (l),    \
+	  .value = OPT_TYPED_(bool *, v), .help = (h) }
+#define OPT_SET_INT(s, l, v, i, h)                                    \
+	{ .type = OPT_T_SET_INT, .short_name = (s), .long_name = (l), \
+	  .value = OPT_TYPED_(int *, v), .val = (i), .help = (h) }
+#define OPT_STRING(s, l, v, a, h, c)                                  \
+	{ .type = OPT_T_STRING, .short_name = (s), .long_name = (l),  \
+	  .value = OPT_TYPED_(const char **, v), .arg = (a),          \
+	  .help = (h), .complete = (c) }
+/* a string completed from a list of words, checked later by the applet */
+#define OPT_STRING_WORDS(s, l, v, a, h, w)                            \
+	{ .type = OPT_T_STRING, .short_name = (s), .long_name = (l),  \
+	  .value = OPT_TYPED_(const char **, v), .arg = (a),          \
+	  .help = (h), .complete = OPT_C_WORDS, .words = (w) }
+#define OPT_INT(s, l, v, a, h, lo, hi)                                \
+	{ .type = OPT_T_INT, .short_name = (s), .long_name = (l),     \
+	  .value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),     \
+	  .min = (lo), .max = (hi) }
+#define OPT_LONG(s, l, v, a, h, lo, hi)                               \
+	{ .type = OPT_T_LONG, .short_name = (s), .long_name = (l),    \
+	  .value = OPT_TYPED_(long *, v), .arg = (a), .help = (h),    \
+	  .min = (lo), .max = (hi) }
+#define OPT_SIZE(s, l, v, a, h)                                       \
+	{ .type = OPT_T_SIZE, .short_name = (s), .long_name = (l),    \
+	  .value = OPT_TYPED_(uint64_t *, v), .arg = (a), .help = (h) }
+#define OPT_CHOICE(s, l, v, a, h, w)                                  \
+	{ .type = OPT_T_CHOICE, .short_name = (s), .long_name = (l),  \
+	  .value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),     \
+	  .complete = OPT_C_WORDS, .words = (w) }
+/* v is handed to f as o->value; a NULL a makes an option without argument */
+#define OPT_CALLBACK(s, l, v, a, h, f)                                \
+	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
+	  .value = (v), .arg = (a), .help = (h), .cb = (f) }
+#define OPT_CALLBACK_WORDS(s, l, v, a, h, f, w)                       \
+	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
+	  .value = (v), .arg = (a), .help = (h), .cb = (f),           \
+	  .complete = OPT_C_WORDS, .words = (w) }
+#define OPT_CALLBACK_FILE(s, l, v, a, h, f)                           \
+	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
+	  .value = (v), .arg = (a), .help = (h), .cb = (f),           \
+	  .complete = OPT_C_FILE }
 
 /* Options most applets share, so they read the same everywhere. */
-enum {
-	OPT_K_JSON = OPT_LONG_BASE,
-	OPT_K_FIRST_FREE /* applets number their own long-only keys from here */
-};
-#define OPT_HELP { 'h', "help", NULL, "show this help and exit", OPT_C_NONE, NULL }
-#define OPT_JSON { OPT_K_JSON, "json", NULL, "print JSON instead of a table", OPT_C_NONE, NULL }
-#define OPT_QUIET(text) { 'q', "quiet", NULL, text, OPT_C_NONE, NULL }
+#define OPT_JSON(v) OPT_BOOL(0, "json", v, "print JSON instead of a table")
+#define OPT_QUIET(v, h) OPT_BOOL('q', "quiet", v, h)
+
+/* Positional counts: max_args OPT_ARGS_ANY takes any number. */
+#define OPT_ARGS_ANY (-1)
 
 /* Everything that describes one applet besides its code. */
 struct applet_info {
 	const char *usage;       /* positional part of the synopsis */
 	const char *description; /* paragraphs, '\n' separated */
-	const struct opt *opts;  /* terminated by OPT_END; -h is implied */
+	const struct opt *opts;  /* ends with OPT_END(); -h is implied */
+	/*
+	 * How many positionals it takes, checked by opt_parse: from
+	 * min_args to max_args (OPT_ARGS_ANY: no limit). Both 0 by
+	 * default: an applet without positionals refuses them.
+	 */
+	int min_args, max_args;
 	/* completion of positionals: one per position, the last repeats
 	 * when repeat_last is set; OPT_C_NONE ends the list */
 	enum opt_complete args[4];
@@ -68,31 +152,17 @@ struct applet {
 };
 #define APPLET_HIDDEN 1u /* not listed, no symlink (internal) */
 
-/* The table made from applets/applets.def, in its order. */
-extern const struct applet applets[];
-extern const unsigned applets_count;
-const struct applet *applet_find(const char *name);
-
 /*
- * Parsing: opt_next() returns the key of the next option (with its
- * argument in *arg), -1 when only positionals are left ("--" ends the
- * options, so "fvm ssh 42 -- cmd -x" passes "-x" on; applets with
- * options_first stop at the first positional too), '?' for a usage
- * error with the message recorded in lib/err, 'h' for -h/--help. The
- * positionals are argv[ind...] in their order.
+ * Parse argv[1..argc) against ap's options: each option sets its bound
+ * variable, checked as its type says ("--timeout takes seconds from 0 to
+ * 86400, not 'x'"). Options may come anywhere ("--" ends them), or only
+ * before the first positional with options_first. Then the number of
+ * positionals is checked. Returns the index of the first positional
+ * (they are argv[ind..argc) in their order), OPT_PARSE_HELP for -h or
+ * --help, or -1 with a one-line usage error recorded (FVM_EXIT_USAGE).
  */
-struct opt_state {
-	int argc;
-	char **argv;
-	const struct applet *ap;
-	void *longopts; /* struct option[] */
-	char *shortopts;
-	int ind; /* index of the first positional once done */
-};
-void opt_init(struct opt_state *st, const struct applet *ap, int argc,
-	      char **argv);
-int opt_next(struct opt_state *st, const char **arg);
-void opt_release(struct opt_state *st);
+#define OPT_PARSE_HELP (-2)
+int opt_parse(const struct applet *ap, int argc, char **argv);
 
 /* Text outputs derived from the tables. */
 void opt_print_usage_line(FILE *f, const struct applet *ap, bool as_symlink);
@@ -101,17 +171,24 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version);
 
 /*
  * Completion. words[0] is the command as typed (fvm or fvm-APPLET); the
- * last word is the one being completed, possibly empty. Candidates go to
- * emit(); live data (images, VMs) comes from the source registered for
- * each kind, if any.
+ * last word is the one being completed, possibly empty. The completer
+ * holds the applet table to look commands up in, where candidates go,
+ * and the source of live data (images, VMs, configuration keys), if any.
  */
 typedef void (*opt_emit_fn)(const char *candidate, void *ctx);
-typedef void (*opt_source_fn)(enum opt_complete kind, const char *prefix,
-			      opt_emit_fn emit, void *ctx);
-void opt_set_completion_source(opt_source_fn fn);
-void opt_complete(int nwords, char **words, opt_emit_fn emit, void *ctx);
+struct opt_completer;
+typedef void (*opt_source_fn)(const struct opt_completer *c,
+			      enum opt_complete kind, const char *prefix);
+struct opt_completer {
+	const struct applet *applets;
+	unsigned napplets;
+	opt_source_fn source;
+	opt_emit_fn emit;
+	void *ctx;
+};
+void opt_complete(const struct opt_completer *c, int nwords, char **words);
 /* the candidates of one kind starting with prefix (words for OPT_C_WORDS) */
-void opt_complete_kind(enum opt_complete kind, const char *words,
-		       const char *prefix, opt_emit_fn emit, void *ctx);
+void opt_complete_kind(const struct opt_completer *c, enum opt_complete kind,
+		       const char *words, const char *prefix);
 
 #endif
