@@ -7,6 +7,7 @@
 #   make check-unit | check-cli | check-e2e | check-lvm | check-compat
 #   make check-san | check-lint | check-fuzz
 #   make check-size      no file over 1,200 lines, no function over 120
+#   make format          format the C files (.clang-format); lint checks it
 #   make install         DESTDIR=... PREFIX=/usr/local
 #   make uninstall       removes exactly what install put there
 #   make dist            fvm-VERSION.tar.gz (DISTDIR=...); make distcheck builds it
@@ -50,7 +51,7 @@ SANFLAGS :=
 endif
 
 # Goals that compile nothing need neither the libraries nor the probes.
-NOBUILD_GOALS := clean dist uninstall format
+NOBUILD_GOALS := clean dist uninstall format print-format-files
 BUILDING := $(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
 
 # A missing library stops the build with the Debian package that brings it.
@@ -148,7 +149,7 @@ MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
 
 .PHONY: all check check-quick check-unit check-cli check-e2e check-lvm check-compat \
 	check-san check-lint check-fuzz check-size \
-	install uninstall clean demo bench units format fuzz fuzz-build
+	install uninstall clean demo bench units format print-format-files fuzz fuzz-build
 
 all: programs units
 
@@ -355,8 +356,13 @@ demo: all
 bench: all
 	FVM=$(abspath $(BUILD))/bin/fvm bench/run
 
+# the C files fvm formats with .clang-format; the lint tier checks them
+FORMAT_FILES = lib/*.c lib/*.h applets/*.c cli/*.c cli/*.h compat/*.c \
+	tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 format:
-	clang-format -i lib/*.c lib/*.h applets/*.c cli/*.c cli/*.h compat/*.c tests/unit/*.c tests/unit/*.h
+	clang-format -i $(FORMAT_FILES)
+print-format-files:
+	@echo $(wildcard $(FORMAT_FILES))
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)

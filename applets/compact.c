@@ -16,7 +16,7 @@ static struct {
 static const struct opt compact_opts[] = {
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info compact_info = {
@@ -74,8 +74,7 @@ static int compact_one(int n, void *ctx)
 			virt_state_name(e.state));
 		goto out;
 	}
-	if (compact_disk(x->c, vm_store(), e.name, x->tcg, &before,
-			 &after) < 0)
+	if (compact_disk(x->c, vm_store(), e.name, x->tcg, &before, &after) < 0)
 		goto out;
 	pthread_mutex_lock(&x->mu);
 	out_row(x->out);
@@ -83,8 +82,10 @@ static int compact_one(int n, void *ctx)
 	out_str(x->out, C_NAME, e.name);
 	out_int(x->out, C_BEFORE, (long long)before.allocated);
 	out_int(x->out, C_AFTER, (long long)after.allocated);
-	out_int(x->out, C_FREED, before.allocated > after.allocated ?
-		(long long)(before.allocated - after.allocated) : 0);
+	out_int(x->out, C_FREED,
+		before.allocated > after.allocated ?
+			(long long)(before.allocated - after.allocated) :
+			0);
 	pthread_mutex_unlock(&x->mu);
 	rc = 0;
 	log_vm(x->c, LOG_INFO, n, "VM '%s' compacted: %lld bytes freed", e.name,

@@ -109,8 +109,8 @@ static void complete_vms(const struct fvm_conf *c, enum opt_complete kind,
 }
 
 /* Live data for completion: errors only mean fewer candidates. */
-static void live_source(const struct opt_completer *oc,
-			enum opt_complete kind, const char *prefix)
+static void live_source(const struct opt_completer *oc, enum opt_complete kind,
+			const char *prefix)
 {
 	struct fvm_conf c;
 

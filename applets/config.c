@@ -13,7 +13,7 @@ static const struct opt config_opts[] = {
 	OPT_JSON(&opt.json),
 	OPT_BOOL('p', "path", &opt.path,
 		 "print the path of the configuration file"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info config_info = {
@@ -38,7 +38,8 @@ static void print_assignment(const char *k, const char *v)
 	bool plain = *v != '\0';
 
 	for (const char *p = v; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ"
 			    "0123456789._+-/:@,=",
 			    *p))
 			plain = false;
@@ -116,7 +117,8 @@ int config_main(int argc, char **argv)
 
 			if (mode == OUT_HUMAN) {
 				if (!strcmp(cols[i].key,
-					    "FASTVM_KEYDIST_PASSWORD") && *v)
+					    "FASTVM_KEYDIST_PASSWORD") &&
+				    *v)
 					print_assignment(cols[i].key,
 							 "********");
 				else

@@ -93,8 +93,7 @@ static const struct opt configure_opts[] = {
 		   "(FASTVM_KEYDIST_PASSWORD)",
 		   OPT_C_NONE),
 	OPT_STRING(0, "uri", &opt.uri, "URI",
-		   "libvirt connection (FVM_URI) [qemu:///system]",
-		   OPT_C_NONE),
+		   "libvirt connection (FVM_URI) [qemu:///system]", OPT_C_NONE),
 	OPT_STRING(0, "sudoers", &opt.sudoers, "FILE",
 		   "where the sudo rule for fvm's helper goes, none to skip "
 		   "it [/etc/sudoers.d/fvm]",
@@ -105,7 +104,7 @@ static const struct opt configure_opts[] = {
 		   OPT_C_FILE),
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print no check table; the exit status tells"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info configure_info = {
@@ -144,7 +143,7 @@ const struct applet_info configure_info = {
 	.opts = configure_opts,
 };
 
-#define SUDOERS_DEFAULT "/etc/sudoers.d/fvm"
+#define SUDOERS_DEFAULT	 "/etc/sudoers.d/fvm"
 #define UNIT_DIR_DEFAULT "/etc/systemd/system"
 
 /* ---- the run: answers, mode, output ---- */
@@ -160,14 +159,14 @@ struct cf {
 	enum out_mode mode;
 	bool build_appliance;
 	const char *config_path;
-	char *config_abs; /* config_path made absolute (malloc'd) */
-	const char *sudoers;  /* NULL: none */
+	char *config_abs;    /* config_path made absolute (malloc'd) */
+	const char *sudoers; /* NULL: none */
 	const char *unit_dir;
 	bool unit_dir_given;
 	struct answers a;
 	bool uri_given;
 	/* what the host has */
-	char *old_text;       /* the configuration file, or NULL */
+	char *old_text; /* the configuration file, or NULL */
 	bool vg_exists, pool_exists, pool_is_thin, net_exists, group_exists;
 	/* what to do, once confirmed */
 	bool do_loop, do_pool, do_net, do_group, do_appliance;
@@ -182,9 +181,8 @@ static void set(char **dst, const char *v)
 }
 
 /* a progress message: fvm's reporter, or fast-vm's "[inf] ..." lines */
-__attribute__((format(printf, 3, 4))) static void say(struct cf *x,
-						      const char *tag,
-						      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+say(struct cf *x, const char *tag, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -267,7 +265,8 @@ static const char *check_subnet(const char *v)
 {
 	long n;
 
-	return parse_int(v, 0, 255, &n) ? NULL : "must be a number from 0 to 255";
+	return parse_int(v, 0, 255, &n) ? NULL :
+					  "must be a number from 0 to 255";
 }
 
 static const char *check_prefix(const char *v)
@@ -341,8 +340,8 @@ static void on_sigint(int sig)
  * Enter takes it; an empty default needs an answer. With --yes the value
  * is checked only: a bad one is a usage error (one line, exit 2).
  */
-static void ask(struct cf *x, const char *what, const char *text,
-		char **value, check_fn check)
+static void ask(struct cf *x, const char *what, const char *text, char **value,
+		check_fn check)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -350,8 +349,8 @@ static void ask(struct cf *x, const char *what, const char *text,
 
 	if (x->yes) {
 		if (!*value || !**value)
-			die(FVM_EXIT_USAGE, "%s: no value (give it as an option)",
-			    what);
+			die(FVM_EXIT_USAGE,
+			    "%s: no value (give it as an option)", what);
 		if ((why = run_check(check, *value)))
 			die(FVM_EXIT_USAGE, "%s %s, not '%s'", what, why,
 			    *value);
@@ -430,8 +429,8 @@ static bool confirm(struct cf *x, const char *fmt, ...)
 
 static bool vg_exists(const char *vg)
 {
-	char *const argv[] = { "vgs", "--noheadings", "-o", "vg_name",
-			       (char *)vg, NULL };
+	char *const argv[] = { "vgs",	  "--noheadings", "-o",
+			       "vg_name", (char *)vg,	  NULL };
 
 	return lvm_run(argv, NULL, NULL) == 0;
 }
@@ -440,8 +439,8 @@ static bool vg_exists(const char *vg)
 static char *lv_segtype(const char *vg, const char *lv)
 {
 	char *name = xasprintf("%s/%s", vg, lv), *out = NULL, *p, *e;
-	char *const argv[] = { "lvs", "--noheadings", "-o", "segtype", name,
-			       NULL };
+	char *const argv[] = { "lvs",	  "--noheadings", "-o",
+			       "segtype", name,		  NULL };
 	int rc = lvm_run(argv, &out, NULL);
 
 	free(name);
@@ -554,7 +553,8 @@ static char *sudoers_text(const char *group, const char *config)
 	/* the helper is told the config path only when it is not the
 	 * default (helper_call passes FVM_CONFIG on) */
 	char *rule = helper_sudoers_rule(
-		group, NULL, strcmp(config, FVM_DEFAULT_CONFIG) ? config : NULL);
+		group, NULL,
+		strcmp(config, FVM_DEFAULT_CONFIG) ? config : NULL);
 	char *t;
 
 	if (!rule)
@@ -636,10 +636,9 @@ static int undo_losetup(void *arg)
 {
 	char *const argv[] = { "losetup", "-d", arg, NULL };
 
-	return proc_run(argv, NULL, NULL) == 0 ? 0 :
-						 err_set(FVM_EXIT_FAIL,
-							 "cannot detach %s",
-							 (char *)arg);
+	return proc_run(argv, NULL, NULL) == 0 ?
+		       0 :
+		       err_set(FVM_EXIT_FAIL, "cannot detach %s", (char *)arg);
 }
 
 static int undo_pvcreate(void *arg)
@@ -667,10 +666,10 @@ static int undo_groupadd(void *arg)
 {
 	char *const argv[] = { "groupdel", arg, NULL };
 
-	return proc_run(argv, NULL, NULL) == 0 ? 0 :
-						 err_set(FVM_EXIT_FAIL,
-							 "cannot remove group %s",
-							 (char *)arg);
+	return proc_run(argv, NULL, NULL) == 0 ?
+		       0 :
+		       err_set(FVM_EXIT_FAIL, "cannot remove group %s",
+			       (char *)arg);
 }
 
 struct net_undo {
@@ -764,7 +763,8 @@ static int mkdirs(struct txn *t, const char *path, mode_t mode)
 			if (mkdir(p, mode) == 0)
 				txn_push(t, p, undo_rmdir, xstrdup(p), free);
 			else if (errno != EEXIST)
-				rc = err_sys(FVM_EXIT_FAIL, "cannot make %s", p);
+				rc = err_sys(FVM_EXIT_FAIL, "cannot make %s",
+					     p);
 			*s = c;
 		}
 		if (!*s || rc)
@@ -835,8 +835,8 @@ static int make_loop_vg(struct cf *x, struct txn *t)
 			goto out;
 		txn_push(t, a->vg, undo_vgcreate, xstrdup(a->vg), free);
 	}
-	say(x, "inf", "created volume group %s on %s (loop file %s, %s)",
-	    a->vg, dev, a->loop_file, a->loop_size);
+	say(x, "inf", "created volume group %s on %s (loop file %s, %s)", a->vg,
+	    dev, a->loop_file, a->loop_size);
 	x->changes++;
 	rc = 0;
 out:
@@ -866,8 +866,8 @@ static int install_unit(struct cf *x, struct txn *t)
 
 		proc_run(reload, NULL, NULL);
 		if (proc_run(enable, NULL, NULL) != 0)
-			rc = err_set(FVM_EXIT_FAIL, "systemctl enable %s failed",
-				     name);
+			rc = err_set(FVM_EXIT_FAIL,
+				     "systemctl enable %s failed", name);
 	} else if (rc > 0) {
 		say(x, "inf",
 		    "systemd is not running here: %s not enabled (systemctl "
@@ -882,9 +882,10 @@ static int install_unit(struct cf *x, struct txn *t)
 
 static int make_pool(struct cf *x, struct txn *t)
 {
-	char *const argv[] = { "lvcreate", "-qq", "-y", "--type", "thin-pool",
-			       "-L", x->a.pool_size, "-n", x->a.pool,
-			       x->a.vg, NULL };
+	char *const argv[] = { "lvcreate",     "-qq",	    "-y",
+			       "--type",       "thin-pool", "-L",
+			       x->a.pool_size, "-n",	    x->a.pool,
+			       x->a.vg,	       NULL };
 
 	if (x->fastvm)
 		say(x, "inf", "Creating ...");
@@ -1069,11 +1070,9 @@ struct checks {
 	int failed;
 };
 
-__attribute__((format(printf, 5, 6))) static void result(struct cf *x,
-							 struct checks *c,
-							 const char *check,
-							 const char *res,
-							 const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+result(struct cf *x, struct checks *c, const char *check, const char *res,
+       const char *fmt, ...)
 {
 	va_list ap;
 	char *detail;
@@ -1112,19 +1111,19 @@ static void check_all(struct cf *x, struct checks *c, struct virt *v,
 		char *seg = lv_segtype(a->vg, a->pool);
 
 		if (!vg_exists(a->vg))
-			result(x, c, "storage", "FAILED",
-			       "no volume group %s", a->vg);
+			result(x, c, "storage", "FAILED", "no volume group %s",
+			       a->vg);
 		else if (!seg)
-			result(x, c, "storage", "FAILED",
-			       "no thin pool %s/%s", a->vg, a->pool);
+			result(x, c, "storage", "FAILED", "no thin pool %s/%s",
+			       a->vg, a->pool);
 		else if (strcmp(seg, "thin-pool"))
 			result(x, c, "storage", "FAILED",
 			       "%s/%s is a %s volume, not a thin pool: remove "
 			       "it or name another",
 			       a->vg, a->pool, seg);
 		else
-			result(x, c, "storage", "ok", "thin pool %s/%s",
-			       a->vg, a->pool);
+			result(x, c, "storage", "ok", "thin pool %s/%s", a->vg,
+			       a->pool);
 		free(seg);
 	} else {
 		struct store *s = store_open(&conf);
@@ -1152,8 +1151,8 @@ static void check_all(struct cf *x, struct checks *c, struct virt *v,
 					       "--quiet", name, NULL };
 
 			if (proc_run(argv, NULL, NULL) == 0)
-				result(x, c, "loop device", "ok",
-				       "%s enabled", name);
+				result(x, c, "loop device", "ok", "%s enabled",
+				       name);
 			else
 				result(x, c, "loop device", "FAILED",
 				       "%s not enabled", name);
@@ -1167,8 +1166,8 @@ static void check_all(struct cf *x, struct checks *c, struct virt *v,
 		free(path);
 	}
 	if (v) {
-		virNetworkPtr net = virNetworkLookupByName(virt_conn(v),
-							   a->network);
+		virNetworkPtr net =
+			virNetworkLookupByName(virt_conn(v), a->network);
 		int subnet = -1, autostart = 0;
 
 		if (!net) {
@@ -1208,7 +1207,7 @@ static void check_all(struct cf *x, struct checks *c, struct virt *v,
 		result(x, c, "sudoers", "skipped", "not asked for");
 	} else if (!sudo_text) {
 		result(x, c, "sudoers", "skipped",
-			"no %s directory (sudo is not installed)", x->sudoers);
+		       "no %s directory (sudo is not installed)", x->sudoers);
 	} else {
 		char *have = read_file(x->sudoers), *why = NULL;
 		int valid = have ? sudoers_valid(have, &why) : 0;
@@ -1321,8 +1320,8 @@ static void ask_all(struct cf *x)
 				store_parse_size(a->pool_size, &b);
 				/* room for LVM's metadata and its spare */
 				mib = (b >> 20) + (b >> 20) / 50 + 1024;
-				a->loop_size = xasprintf("%lluM",
-							 (unsigned long long)mib);
+				a->loop_size = xasprintf(
+					"%lluM", (unsigned long long)mib);
 			}
 			ask(x, "loop file size",
 			    "Loop file size\n The volume group's size: the "
@@ -1350,7 +1349,8 @@ static void ask_all(struct cf *x)
 		 "socket opened to it (fvm.conf(5)).",
 	    &a->group, check_group);
 	if (fv && strcmp(a->group, "libvirt"))
-		printf("[wrn] You are using non-default group for FASTVM_GROUP.\n"
+		printf("[wrn] You are using non-default group for "
+		       "FASTVM_GROUP.\n"
 		       " Please check the fast-vm.conf(5) on how to configure "
 		       "libvirtd for this to work properly.\n\n");
 	ask(x, "network",
@@ -1373,9 +1373,8 @@ static void ask_all(struct cf *x)
 		 "Only root and a VM's owner may delete it?\n yes or no.",
 	    &a->owner_only, check_yesno);
 	if (fv) {
-		char *choice = xstrdup(strcmp(a->appliance, "import") ?
-					       "generate" :
-					       "import");
+		char *choice = xstrdup(
+			strcmp(a->appliance, "import") ? "generate" : "import");
 
 		ask(x, "appliance",
 		    "Generate or Import libguestfs appliance used by hack "
@@ -1385,7 +1384,8 @@ static void ask_all(struct cf *x)
 		    &choice, check_fastvm_appliance);
 		if (!strcmp(choice, "generate")) {
 			if (!strcmp(a->appliance, "import"))
-				set(&a->appliance, "/var/lib/fast-vm/appliance");
+				set(&a->appliance,
+				    "/var/lib/fast-vm/appliance");
 		} else {
 			set(&a->appliance, "import");
 		}
@@ -1417,34 +1417,36 @@ static void plan(struct cf *x, virConnectPtr conn)
 
 			if (!x->yes)
 				fprintf(x->prompt,
-				       "Volume group %s does not exist; it "
-				       "would be made on a %s sparse file:\n"
-				       "  truncate -s %s %s\n"
-				       "  losetup -f --show %s\n"
-				       "  pvcreate LOOPDEV; vgcreate %s "
-				       "LOOPDEV\n"
-				       "  and %s/%s re-attaches it at boot\n",
-				       a->vg, a->loop_size, a->loop_size,
-				       a->loop_file, a->loop_file, a->vg,
-				       x->unit_dir, unit);
+					"Volume group %s does not exist; it "
+					"would be made on a %s sparse file:\n"
+					"  truncate -s %s %s\n"
+					"  losetup -f --show %s\n"
+					"  pvcreate LOOPDEV; vgcreate %s "
+					"LOOPDEV\n"
+					"  and %s/%s re-attaches it at boot\n",
+					a->vg, a->loop_size, a->loop_size,
+					a->loop_file, a->loop_file, a->vg,
+					x->unit_dir, unit);
 			free(unit);
 			x->do_loop = confirm(x, "Create now?");
 		}
 		if (!x->pool_exists && (x->vg_exists || x->do_loop)) {
 			if (x->fastvm)
-				fprintf(x->prompt, "[wrn] LV '%s/%s' not found\n", a->vg,
-				       a->pool);
+				fprintf(x->prompt,
+					"[wrn] LV '%s/%s' not found\n", a->vg,
+					a->pool);
 			if (!x->yes)
 				fprintf(x->prompt,
-				       "Following commands would be executed "
-				       "to create thin pool:\n"
-				       "  lvcreate --type thin-pool -L %s -n "
-				       "%s %s\n",
-				       a->pool_size, a->pool, a->vg);
+					"Following commands would be executed "
+					"to create thin pool:\n"
+					"  lvcreate --type thin-pool -L %s -n "
+					"%s %s\n",
+					a->pool_size, a->pool, a->vg);
 			x->do_pool = confirm(x, "Create now?");
 			if (!x->do_pool)
-				say(x, "wrn", "%s will not work without "
-					      "thinpool LV!",
+				say(x, "wrn",
+				    "%s will not work without "
+				    "thinpool LV!",
 				    x->fastvm ? "fast-vm" : "fvm");
 		}
 	}
@@ -1463,8 +1465,9 @@ static void plan(struct cf *x, virConnectPtr conn)
 				    "define now?",
 				    a->network);
 		if (!x->do_net)
-			say(x, "wrn", "%s will not work without libvirt "
-				      "network!",
+			say(x, "wrn",
+			    "%s will not work without libvirt "
+			    "network!",
 			    x->fastvm ? "fast-vm" : "fvm");
 	}
 	x->group_exists = getgrnam(a->group) != NULL;
@@ -1487,10 +1490,10 @@ static void defaults_from(struct cf *x, const struct fvm_conf *c)
 {
 	struct answers *a = &x->a;
 
-#define DEF(field, v) \
-	do { \
-		if (!a->field) \
-			a->field = xstrdup(v); \
+#define DEF(field, v)                                                          \
+	do {                                                                   \
+		if (!a->field)                                                 \
+			a->field = xstrdup(v);                                 \
 	} while (0)
 	DEF(storage, c->storage == FVM_STORAGE_LVM ? "lvm" : "dir");
 	if (c->thinpool_vg)
@@ -1514,10 +1517,11 @@ static void defaults_from(struct cf *x, const struct fvm_conf *c)
 
 static void answers_release(struct answers *a)
 {
-	char **f[] = { &a->storage, &a->vg, &a->pool, &a->pool_size,
-		       &a->loop_file, &a->loop_size, &a->store_dir,
-		       &a->network, &a->subnet, &a->prefix, &a->group,
-		       &a->owner_only, &a->appliance, &a->keydist, &a->uri };
+	char **f[] = { &a->storage,   &a->vg,	     &a->pool,
+		       &a->pool_size, &a->loop_file, &a->loop_size,
+		       &a->store_dir, &a->network,   &a->subnet,
+		       &a->prefix,    &a->group,     &a->owner_only,
+		       &a->appliance, &a->keydist,   &a->uri };
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		free(*f[i]);
@@ -1551,17 +1555,17 @@ static int configure_run(struct cf *x, int argc, char **argv)
 	x->uri_given = opt.uri != NULL;
 	{
 		const char *const given[] = {
-			opt.storage, opt.vg, opt.pool, opt.pool_size,
-			opt.loop_file, opt.loop_size, opt.store_dir,
-			opt.network, opt.subnet, opt.prefix, opt.group,
-			opt.owner_only, opt.appliance, opt.keydist, opt.uri
+			opt.storage,   opt.vg,	      opt.pool,
+			opt.pool_size, opt.loop_file, opt.loop_size,
+			opt.store_dir, opt.network,   opt.subnet,
+			opt.prefix,    opt.group,     opt.owner_only,
+			opt.appliance, opt.keydist,   opt.uri
 		};
-		char **field[] = { &a->storage, &a->vg, &a->pool,
-				   &a->pool_size, &a->loop_file,
-				   &a->loop_size, &a->store_dir, &a->network,
-				   &a->subnet, &a->prefix, &a->group,
-				   &a->owner_only, &a->appliance, &a->keydist,
-				   &a->uri };
+		char **field[] = { &a->storage,	  &a->vg,	 &a->pool,
+				   &a->pool_size, &a->loop_file, &a->loop_size,
+				   &a->store_dir, &a->network,	 &a->subnet,
+				   &a->prefix,	  &a->group,	 &a->owner_only,
+				   &a->appliance, &a->keydist,	 &a->uri };
 
 		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
 			set(field[i], given[i]);
@@ -1595,8 +1599,8 @@ static int configure_run(struct cf *x, int argc, char **argv)
 #undef OC
 		};
 
-		for (size_t i = 0; i < sizeof(opt_checks) / sizeof(opt_checks[0]);
-		     i++) {
+		for (size_t i = 0;
+		     i < sizeof(opt_checks) / sizeof(opt_checks[0]); i++) {
 			char *val = *(char **)((char *)a + opt_checks[i].off);
 			const char *why;
 
@@ -1620,9 +1624,8 @@ static int configure_run(struct cf *x, int argc, char **argv)
 	}
 	conf_defaults(&conf);
 	x->old_text = read_file(x->config_path);
-	if (x->old_text &&
-	    conf_parse(&conf, x->config_path, x->old_text,
-		       strlen(x->old_text)) < 0)
+	if (x->old_text && conf_parse(&conf, x->config_path, x->old_text,
+				      strlen(x->old_text)) < 0)
 		die_err();
 	/* configure-fast-vm on a new host asks fast-vm's LVM questions */
 	if (x->fastvm && !x->old_text && !a->storage)
@@ -1638,20 +1641,22 @@ static int configure_run(struct cf *x, int argc, char **argv)
 	conf_release(&conf);
 	if (!v) {
 		if (x->fastvm)
-			printf("[err] libvirt daemon is not running or we cannot "
+			printf("[err] libvirt daemon is not running or we "
+			       "cannot "
 			       "connect to it.\nEnsure that libvirt service is "
 			       "running and that you can connect to it using "
 			       "command 'virsh --connect %s' and then re-run "
 			       "this configuration script.\n",
 			       a->uri);
-		die(FVM_EXIT_FAIL, "cannot connect to libvirt at %s: %s", a->uri,
-		    err_msg());
+		die(FVM_EXIT_FAIL, "cannot connect to libvirt at %s: %s",
+		    a->uri, err_msg());
 	}
 
 	if (!x->yes) {
 		signal(SIGINT, on_sigint);
 		if (x->fastvm)
-			printf("[inf] ==>> fast-vm configuration script\nYou can "
+			printf("[inf] ==>> fast-vm configuration script\nYou "
+			       "can "
 			       "run this script repeatedly and interrupt it "
 			       "with ctrl+c.\nScript will always recheck all "
 			       "configuration options. fast-vm system "
@@ -1693,10 +1698,10 @@ static int configure_run(struct cf *x, int argc, char **argv)
 
 	/* the changes: undone all together when one fails or on Ctrl-C */
 	txn_signals_block();
-#define STEP(cond, call) \
-	do { \
-		if ((cond) && ((call) < 0 || txn_interrupted())) \
-			goto rollback; \
+#define STEP(cond, call)                                                       \
+	do {                                                                   \
+		if ((cond) && ((call) < 0 || txn_interrupted()))               \
+			goto rollback;                                         \
 	} while (0)
 	STEP(x->do_loop, make_loop_vg(x, &t));
 	/* a re-run keeps the unit of a loop file it made before */
@@ -1719,7 +1724,8 @@ static int configure_run(struct cf *x, int argc, char **argv)
 		if (slash && slash != dir)
 			*slash = '\0';
 		if (slash && slash != dir && !is_dir(dir)) {
-			err_set(FVM_EXIT_FAIL, "cannot write %s: no directory %s",
+			err_set(FVM_EXIT_FAIL,
+				"cannot write %s: no directory %s",
 				x->config_path, dir);
 			free(dir);
 			goto rollback;
@@ -1727,8 +1733,8 @@ static int configure_run(struct cf *x, int argc, char **argv)
 		free(dir);
 		/* a file that is there keeps its mode (it may hold the
 		 * keydist password for a group only) */
-		STEP(true, conf_write_file(x->config_path, cfg_text,
-					   config_mode(x)));
+		STEP(true,
+		     conf_write_file(x->config_path, cfg_text, config_mode(x)));
 		say(x, "inf", "wrote %s", x->config_path);
 		cfg_written = true;
 		x->changes++;
@@ -1736,8 +1742,9 @@ static int configure_run(struct cf *x, int argc, char **argv)
 #undef STEP
 	txn_commit(&t);
 	if (!x->changes)
-		say(x, "inf", "nothing to change: the host is set up as "
-			      "answered");
+		say(x, "inf",
+		    "nothing to change: the host is set up as "
+		    "answered");
 
 	chk.t = out_table_new(check_cols, 3);
 	check_all(x, &chk, v, cfg_text, cfg_written, sudo_text);

@@ -13,7 +13,7 @@ static struct {
 static const struct opt console_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "take the console over from another client"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info console_info = {
@@ -53,14 +53,16 @@ int console_main(int argc, char **argv)
 		die_err();
 	}
 	if (e.state != VIR_DOMAIN_RUNNING)
-		die(FVM_EXIT_FAIL, "VM %d is %s: start it first ('fvm start %d')",
-		    n, virt_state_name(e.state), n);
+		die(FVM_EXIT_FAIL,
+		    "VM %d is %s: start it first ('fvm start %d')", n,
+		    virt_state_name(e.state), n);
 	if (vm_touch(&e) < 0) {
 		warning("%s", err_msg());
 		err_clear();
 	}
-	fprintf(stderr, "Connected to VM %d (%s). Escape character is ^] "
-			"(Ctrl + ]).\n",
+	fprintf(stderr,
+		"Connected to VM %d (%s). Escape character is ^] "
+		"(Ctrl + ]).\n",
 		n, e.name);
 	if (console_attach(virt_conn(vm_virt(true)), e.dom, opt.force) < 0)
 		rc = report_err();

@@ -77,7 +77,7 @@ static const struct opt create_opts[] = {
 		     add_edit),
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info create_info = {
@@ -368,7 +368,8 @@ static int run_hacks(struct create_ctx *x, int n, const char *name,
 	free(output);
 	if (rc < 0 && !x->strict) {
 		warning("%s; the VM was kept (--strict or FVM_HACK_STRICT=yes "
-			"rolls it back)", err_msg());
+			"rolls it back)",
+			err_msg());
 		return 0;
 	}
 	return rc;

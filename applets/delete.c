@@ -30,7 +30,7 @@ static const struct opt delete_opts[] = {
 		   "image's",
 		   OPT_C_FILE),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info delete_info = {
@@ -38,10 +38,12 @@ const struct applet_info delete_info = {
 	.description =
 		"Delete VM number N: stop it if it runs, run its delete-hacks "
 		"file, remove its DHCP reservation and release its lease, "
-		"remove its disk, undefine it (with its NVRAM and managed save) "
+		"remove its disk, undefine it (with its NVRAM and managed "
+		"save) "
 		"and forget its ssh host key. There is no prompt, as with "
 		"fast-vm; --dry-run shows what would go.\n"
-		"With FASTVM_OWNER_ONLY_DELETE=yes only root and the VM's owner "
+		"With FASTVM_OWNER_ONLY_DELETE=yes only root and the VM's "
+		"owner "
 		"may delete it.\n"
 		"Exit status 3: no VM N; 4: busy.",
 	.opts = delete_opts,
@@ -76,7 +78,8 @@ static int owner_allows(struct delete_ctx *x, struct vm_entry *e)
 static char *delete_hacks_of(struct delete_ctx *x, struct vm_entry *e)
 {
 	struct tmpl_source src = { 0 };
-	const char *names[2] = { e->has_meta ? e->meta.profile : NULL, e->image };
+	const char *names[2] = { e->has_meta ? e->meta.profile : NULL,
+				 e->image };
 	char *path = NULL;
 
 	if (x->hacks)
@@ -149,12 +152,14 @@ static int delete_one(int n, void *ctx)
 	known = vm_known_hosts_path(n);
 	if (x->dry_run) {
 		printf("VM %d (%s):\n", n, e.name);
-		if (e.state == VIR_DOMAIN_RUNNING || e.state == VIR_DOMAIN_PAUSED)
+		if (e.state == VIR_DOMAIN_RUNNING ||
+		    e.state == VIR_DOMAIN_PAUSED)
 			printf("  stop the running domain\n");
 		if (hacks)
 			say(x, "  run delete hacks %s\n", hacks);
 		if (mac)
-			printf("  remove DHCP reservation %s for %s and its lease\n",
+			printf("  remove DHCP reservation %s for %s and its "
+			       "lease\n",
 			       ip, mac);
 		if (store_exists(vm_store(), e.name))
 			say(x, "  remove disk %s\n", e.name);

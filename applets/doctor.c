@@ -23,7 +23,7 @@ static const struct opt doctor_opts[] = {
 	OPT_BOOL(0, "fix", &opt.fix, "repair what can be repaired"),
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing; the exit status tells"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info doctor_info = {
@@ -86,8 +86,8 @@ struct doctor {
 	bool fix, quiet;
 	struct vm_entry *vms;
 	size_t nvms;
-	char **macs;	/* per VM: its MAC on the network, or NULL */
-	bool *gone;	/* per VM: undefined by a fix */
+	char **macs; /* per VM: its MAC on the network, or NULL */
+	bool *gone;  /* per VM: undefined by a fix */
 	struct finding *f;
 	size_t nf, cap;
 	struct lock *locks; /* held until the end */
@@ -241,8 +241,8 @@ static int fix_dhcp_remove(struct doctor *d, struct finding *f)
 {
 	if (net_lock(d) < 0)
 		return -1;
-	return dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0 ? -1
-									: 0;
+	return dhcp_remove(d->v, d->c->libvirt_network, f->a, f->b) < 0 ? -1 :
+									  0;
 }
 
 static int fix_dhcp_add(struct doctor *d, struct finding *f)
@@ -258,8 +258,9 @@ static int fix_dhcp_add(struct doctor *d, struct finding *f)
 static int fix_lease(struct doctor *d, struct finding *f)
 {
 	/* 1: dhcp_release is missing, the message says so */
-	return dhcp_release_lease(d->v, d->c->libvirt_network, f->a, f->b) ? -1
-									   : 0;
+	return dhcp_release_lease(d->v, d->c->libvirt_network, f->a, f->b) ?
+		       -1 :
+		       0;
 }
 
 /* ---- checks ---- */
@@ -276,8 +277,8 @@ static void load_vms(struct doctor *d)
 	d->macs = xcalloc(d->nvms + 1, sizeof(*d->macs));
 	d->gone = xcalloc(d->nvms + 1, sizeof(*d->gone));
 	for (size_t i = 0; i < d->nvms; i++) {
-		d->macs[i] = virt_domain_mac(d->vms[i].dom,
-					     d->c->libvirt_network);
+		d->macs[i] =
+			virt_domain_mac(d->vms[i].dom, d->c->libvirt_network);
 		err_clear();
 	}
 }
@@ -307,10 +308,9 @@ static void check_disks(struct doctor *d)
 			virt_vm_release(&e);
 			err_clear();
 		}
-		struct finding *f = add(
-			d, "disk", n, fix_disk, xstrdup(*p),
-			xasprintf("VM disk without a domain"),
-			disk_command(d, *p));
+		struct finding *f = add(d, "disk", n, fix_disk, xstrdup(*p),
+					xasprintf("VM disk without a domain"),
+					disk_command(d, *p));
 		f->a = xstrdup(*p);
 	}
 	store_list_free(names);
@@ -321,8 +321,8 @@ static void check_disks(struct doctor *d)
 		    !lock_vm(d, e->number))
 			continue;
 		add(d, "domain", e->number, fix_domain, xstrdup(e->name),
-		    xasprintf("VM %d has no disk %s in the %s store",
-			      e->number, e->name, store_kind(d->s)),
+		    xasprintf("VM %d has no disk %s in the %s store", e->number,
+			      e->name, store_kind(d->s)),
 		    xasprintf("fvm delete %d", e->number));
 	}
 }
@@ -356,8 +356,7 @@ static void check_dhcp(struct doctor *d)
 		struct finding *f;
 
 		if (n < 0 || !h[i].mac ||
-		    !strcasecmp(h[i].mac, RECONCILE_DUMMY_MAC) ||
-		    busy_vm(d, n))
+		    !strcasecmp(h[i].mac, RECONCILE_DUMMY_MAC) || busy_vm(d, n))
 			continue;
 		e = vm_by_number(d, n, &vi);
 		if (!e) {
@@ -512,7 +511,8 @@ static void check_orphan_sum(struct doctor *d, const char *dir,
 		path = xasprintf("%s/%s", dir, file);
 		f = add(d, "temp", -1, fix_unlink, path,
 			xasprintf("checksum of image disk %s, which does "
-				  "not exist (an interrupted import)", disk),
+				  "not exist (an interrupted import)",
+				  disk),
 			xasprintf("rm %s", path));
 		f->a = xstrdup(path);
 	}
@@ -530,8 +530,8 @@ static void check_temp_dir(struct doctor *d, const char *dir,
 	if (!dp)
 		return;
 	while ((de = readdir(dp))) {
-		char *lock = reconcile_temp_lock(where, de->d_name,
-						 d->c->vm_prefix);
+		char *lock =
+			reconcile_temp_lock(where, de->d_name, d->c->vm_prefix);
 		char *path, what[300];
 		struct stat st;
 		struct finding *f;
@@ -555,9 +555,8 @@ static void check_temp_dir(struct doctor *d, const char *dir,
 			xasprintf("left by an interrupted %s",
 				  str_starts(lock, "profile-") ?
 					  "profile-import or profile-rm" :
-				  where == RECONCILE_SHA_DIR ?
-					  "checksum" :
-					  "import"),
+				  where == RECONCILE_SHA_DIR ? "checksum" :
+							       "import"),
 			xasprintf("rm %s%s", is_dir ? "-r " : "", path));
 		f->a = xstrdup(path);
 		free(lock);
@@ -620,8 +619,8 @@ static void check_pool(struct doctor *d)
 		return;
 	}
 	data = p.size ? 100.0 * (double)p.used / (double)p.size : 0;
-	meta = p.meta_size ? 100.0 * (double)p.meta_used / (double)p.meta_size
-			   : 0;
+	meta = p.meta_size ? 100.0 * (double)p.meta_used / (double)p.meta_size :
+			     0;
 	if (p.needs_check)
 		add(d, "pool", -1, NULL, xstrdup(name),
 		    xstrdup("thin pool flagged needs_check"),
@@ -630,19 +629,19 @@ static void check_pool(struct doctor *d)
 	if (p.read_only)
 		add(d, "pool", -1, NULL, xstrdup(name),
 		    xstrdup(lvm ? "thin pool is read-only or failed (out of "
-				  "space or metadata errors)"
-				: "store filesystem is read-only"),
+				  "space or metadata errors)" :
+				  "store filesystem is read-only"),
 		    xstrdup(lvm ? "lvextend the pool, then lvchange -an and "
-				  "-ay it; see lvmthin(7)"
-				: "remount it read-write"));
+				  "-ay it; see lvmthin(7)" :
+				  "remount it read-write"));
 	if (wm < 100 && data > wm)
 		add(d, "pool", -1, NULL, xstrdup(name),
 		    xasprintf("%s %.1f%% used, above FVM_POOL_WATERMARK "
 			      "(%d%%)",
 			      lvm ? "data" : "filesystem", data, wm),
 		    xstrdup(lvm ? "fvm du, fvm delete N, or lvextend -L "
-				  "+SIZE the pool"
-				: "fvm du, then fvm delete N or free space"));
+				  "+SIZE the pool" :
+				  "fvm du, then fvm delete N or free space"));
 	if (wm < 100 && meta > wm)
 		add(d, "pool", -1, NULL, xstrdup(name),
 		    xasprintf("metadata %.1f%% used, above "
@@ -712,8 +711,16 @@ static void doctor_init(struct doctor *d, bool fix)
 }
 
 enum {
-	D_KIND, D_OBJECT, D_PROBLEM, D_FIX, D_RESULT, D_VM, D_FIXABLE,
-	D_FIXED, D_ERROR, D_COUNT
+	D_KIND,
+	D_OBJECT,
+	D_PROBLEM,
+	D_FIX,
+	D_RESULT,
+	D_VM,
+	D_FIXABLE,
+	D_FIXED,
+	D_ERROR,
+	D_COUNT
 };
 
 static const struct out_col doctor_cols[D_COUNT] = {
@@ -765,9 +772,9 @@ int doctor_main(int argc, char **argv)
 		out_str(t, D_PROBLEM, f->problem);
 		out_str(t, D_FIX, f->fix);
 		out_str(t, D_RESULT,
-			f->fixed  ? (!strcmp(f->kind, "domain") ? "undefined"
-								: "fixed") :
-			f->error  ? f->error :
+			f->fixed   ? (!strcmp(f->kind, "domain") ? "undefined" :
+								   "fixed") :
+			f->error   ? f->error :
 			!f->repair ? "not fixable by fvm" :
 				     "open");
 		if (f->vm >= 0)
@@ -818,7 +825,8 @@ int doctor_main(int argc, char **argv)
 				continue;
 			sbuf_addf(&why, "%s%s %s: %s%s%s", why.len ? "; " : "",
 				  f->kind, f->object, f->problem,
-				  f->error ? ": " : "", f->error ? f->error : "");
+				  f->error ? ": " : "",
+				  f->error ? f->error : "");
 		}
 		error("%zu problem%s left: %s", left, left == 1 ? "" : "s",
 		      why.s);
@@ -840,7 +848,8 @@ int fastvm_net_cleanup_main(int argc, char **argv)
 	struct doctor d;
 	int rc = 0;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: fast-vm-net-cleanup\n"
 		       "Remove the DHCP reservations and leases of VMs that do "
 		       "not exist from fast-vm's libvirt network (fvm doctor "

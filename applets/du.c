@@ -14,7 +14,7 @@ static struct {
 
 static const struct opt du_opts[] = {
 	OPT_JSON(&opt.json),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info du_info = {
@@ -47,8 +47,18 @@ const struct applet_info du_info = {
 };
 
 enum {
-	U_KIND, U_VM, U_NAME, U_IMAGE, U_OWNER, U_SIZE, U_ALLOC, U_SHARED,
-	U_UNSHARED, U_VMS, U_VMS_UNSHARED, U_COUNT
+	U_KIND,
+	U_VM,
+	U_NAME,
+	U_IMAGE,
+	U_OWNER,
+	U_SIZE,
+	U_ALLOC,
+	U_SHARED,
+	U_UNSHARED,
+	U_VMS,
+	U_VMS_UNSHARED,
+	U_COUNT
 };
 
 static const struct out_col du_cols[U_COUNT] = {
@@ -118,8 +128,8 @@ static struct image_sum *image_of(struct image_sum **v, size_t *n,
 		if (!strcmp((*v)[i].image, image))
 			return &(*v)[i];
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[*n] = (struct image_sum){ xstrdup(image), xstrdup(disk), 0, 0,
-					true };
+	(*v)[*n] =
+		(struct image_sum){ xstrdup(image), xstrdup(disk), 0, 0, true };
 	return &(*v)[(*n)++];
 }
 

@@ -33,7 +33,7 @@ static const struct opt export_opts[] = {
 			   "xz zstd gz"),
 	OPT_BOOL('f', "force", &opt.force, "replace DEST when it exists"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info export_info = {
@@ -50,7 +50,8 @@ const struct applet_info export_info = {
 		"format is fast-vm's: the bare compressed raw disk, named "
 		"SIZEg__NAME.img.xz (xz in 16 MiB blocks, so it decodes in "
 		"parallel).\n"
-		"The default DEST is NAME.fvm.tar.xz (legacy: SIZEg__NAME.img.xz) "
+		"The default DEST is NAME.fvm.tar.xz (legacy: "
+		"SIZEg__NAME.img.xz) "
 		"in the current directory. A file is written under a temporary "
 		"name and renamed when complete.\n"
 		"Exit status 3: no image NAME; 4: DEST exists or the image is "
@@ -72,9 +73,9 @@ static int parse_codec(const struct opt *o, const char *arg)
 	return 0;
 }
 
-static const char *const file_fmt[PACK_NFILES] = {
-	"config-%s.xml", "hacks-%s.sh", "delete-hacks-%s.sh"
-};
+static const char *const file_fmt[PACK_NFILES] = { "config-%s.xml",
+						   "hacks-%s.sh",
+						   "delete-hacks-%s.sh" };
 
 /* the image's templates, user dir first as fvm create finds them */
 static void find_files(const char *name, char *files[PACK_NFILES])
@@ -136,7 +137,8 @@ static int export_legacy(int disk, uint64_t size, enum stream_codec codec,
 								data - off) < 0)
 				goto out;
 		while (off < hole) {
-			size_t n = hole - off < BUF ? (size_t)(hole - off) : BUF;
+			size_t n =
+				hole - off < BUF ? (size_t)(hole - off) : BUF;
 			ssize_t r = pread(disk, buf, n, (off_t)off);
 
 			if (txn_interrupted()) {
@@ -225,12 +227,14 @@ int export_main(int argc, char **argv)
 	}
 	if (!dest) {
 		if (isatty(1))
-			die(FVM_EXIT_USAGE, "not writing an image to a terminal: "
-					    "redirect stdout");
+			die(FVM_EXIT_USAGE,
+			    "not writing an image to a terminal: "
+			    "redirect stdout");
 	} else {
 		if (!force && access(dest, F_OK) == 0)
-			die(FVM_EXIT_CONFLICT, "%s exists already (--force "
-					       "replaces it)",
+			die(FVM_EXIT_CONFLICT,
+			    "%s exists already (--force "
+			    "replaces it)",
 			    dest);
 		tmp = xasprintf("%s.fvm-export.%d", dest, (int)getpid());
 		out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

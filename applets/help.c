@@ -13,13 +13,14 @@ static const struct opt help_opts[] = {
 	OPT_BOOL(0, "man", &opt.man, "print APPLET's manual page (roff)"),
 	OPT_BOOL(0, "man-list", &opt.man_list,
 		 "print the applet list section of fvm(1) (roff)"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info help_info = {
 	.usage = "[APPLET]",
-	.description = "Without APPLET, list the applets with a line on each. "
-		       "With APPLET, print the same help as 'fvm APPLET --help'.",
+	.description =
+		"Without APPLET, list the applets with a line on each. "
+		"With APPLET, print the same help as 'fvm APPLET --help'.",
 	.opts = help_opts,
 	.max_args = 1,
 	.args = { OPT_C_APPLET },

@@ -31,7 +31,7 @@ static const struct opt helper_opts[] = {
 	OPT_STRING(0, "config", &opt.config, "PATH",
 		   "read PATH (root's only) instead of /etc/fast-vm.conf",
 		   OPT_C_NONE),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info helper_info = {
@@ -52,7 +52,8 @@ const struct applet_info helper_info = {
 		"(or --config PATH, which only a sudoers rule naming it can "
 		"pass; FVM_CONFIG counts only when root runs the helper "
 		"itself, not through sudo), clears the environment, and "
-		"checks every request again: VM disks must be VM_PREFIX IMAGE-N "
+		"checks every request again: VM disks must be VM_PREFIX "
+		"IMAGE-N "
 		"with N in FVM_VM_RANGE, the image must exist, LVs must be "
 		"thin LVs of THINPOOL_VG/THINPOOL_LV, files must be regular "
 		"files in a store directory only root can write (a symlink "
@@ -135,7 +136,8 @@ static int trusted_path(const char *what, const char *path, bool dir,
 			       real);
 	if (resolved)
 		memcpy(resolved, real, sizeof(real));
-	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
+	for (char *slash = strrchr(real, '/'); slash;
+	     slash = strrchr(real, '/')) {
 		if (slash == real)
 			slash[1] = '\0';
 		else
@@ -168,7 +170,8 @@ static int trusted_prefixes(const char *what, const char *path)
 	while (rc == 0 && (slash = strchr(slash + 1, '/'))) {
 		*slash = '\0';
 		if (lstat(p, &st) < 0)
-			rc = err_sys(FVM_EXIT_USAGE, "%s %s: %s", what, path, p);
+			rc = err_sys(FVM_EXIT_USAGE, "%s %s: %s", what, path,
+				     p);
 		else if (st.st_uid != 0 ||
 			 (S_ISDIR(st.st_mode) && (st.st_mode & 022) &&
 			  !(st.st_mode & S_ISVTX)))
@@ -284,8 +287,8 @@ static int dir_store_safe(const struct fvm_conf *c, const char *const *names)
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *path = xasprintf("%s/%s", c->store_dir, subs[i]);
 		struct stat st;
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					    O_CLOEXEC);
+		int fd = open(path,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd < 0) {
 			rc = errno == ELOOP || errno == ENOTDIR ?
@@ -380,11 +383,11 @@ static int check_domains(struct helper_ctx *x, bool stopped, const char *doing,
 		if (rc == 0 && doing)
 			rc = refuse_owner(x, e, doing);
 		if (rc == 0 && mac_ok && !*mac_ok) {
-			char *mac = virt_domain_mac(e->dom,
-						    x->c->libvirt_network);
+			char *mac =
+				virt_domain_mac(e->dom, x->c->libvirt_network);
 
-			if (mac && helper_mac_allowed(&x->pol, r->number,
-						      r->mac, mac))
+			if (mac &&
+			    helper_mac_allowed(&x->pol, r->number, r->mac, mac))
 				*mac_ok = mac;
 			else
 				free(mac);
@@ -488,8 +491,8 @@ static int do_request(struct helper_ctx *x)
 	if (r->op == HELPER_OP_RELEASE_LEASE) {
 		if (check_domains(x, false, "release the DHCP lease", &mac) < 0)
 			return -1;
-		if (!mac && !helper_mac_allowed(&x->pol, r->number, r->mac,
-						NULL))
+		if (!mac &&
+		    !helper_mac_allowed(&x->pol, r->number, r->mac, NULL))
 			return err_set(HELPER_EXIT_REFUSED,
 				       "%s is not the MAC of VM %d", r->mac,
 				       r->number);
@@ -498,8 +501,8 @@ static int do_request(struct helper_ctx *x)
 		if (!ctx_virt(x))
 			return -1;
 		/* not installed (1) is recorded as FVM_EXIT_NOTFOUND */
-		rc =
-		    dhcp_release_lease(x->v, x->c->libvirt_network, r->mac, ip);
+		rc = dhcp_release_lease(x->v, x->c->libvirt_network, r->mac,
+					ip);
 		return rc ? -1 : 0;
 	}
 	if (x->c->storage == FVM_STORAGE_DIR && r->vm[0] &&

@@ -21,7 +21,7 @@ static const struct opt image_checksum_opts[] = {
 	OPT_BOOL('n', "no-parts", &opt.no_parts,
 		 "only compute and record the SHA-256"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info image_checksum_info = {

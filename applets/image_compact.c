@@ -20,7 +20,7 @@ static struct {
 static const struct opt image_compact_opts[] = {
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info image_compact_info = {
@@ -95,7 +95,8 @@ static int compact_image(const char *name, bool tcg, struct out_table *out)
 		if (err_code() == FVM_EXIT_CONFLICT)
 			err_set(FVM_EXIT_CONFLICT,
 				"image %s is busy: a create, export or import "
-				"is using it", name);
+				"is using it",
+				name);
 		goto out;
 	}
 	if (!store_exists(image_store(), disk)) {
@@ -104,8 +105,10 @@ static int compact_image(const char *name, bool tcg, struct out_table *out)
 		goto out;
 	}
 	if (base_vm_running(disk)) {
-		err_set(FVM_EXIT_CONFLICT, "the base VM %s of image %s is "
-			"running; stop it first", disk, name);
+		err_set(FVM_EXIT_CONFLICT,
+			"the base VM %s of image %s is "
+			"running; stop it first",
+			disk, name);
 		goto out;
 	}
 	if (store_caps(image_store()) & STORE_CAP_VMS_READ_IMAGE) {
@@ -138,8 +141,10 @@ static int compact_image(const char *name, bool tcg, struct out_table *out)
 	out_str(out, C_DISK, disk);
 	out_int(out, C_BEFORE, (long long)before.allocated);
 	out_int(out, C_AFTER, (long long)after.allocated);
-	out_int(out, C_FREED, before.allocated > after.allocated ?
-		(long long)(before.allocated - after.allocated) : 0);
+	out_int(out, C_FREED,
+		before.allocated > after.allocated ?
+			(long long)(before.allocated - after.allocated) :
+			0);
 	rc = 0;
 out:
 	if (vms) {

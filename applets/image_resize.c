@@ -18,7 +18,7 @@ static const struct opt image_resize_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "allow shrinking (data past the new end is lost)"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info image_resize_info = {

@@ -17,7 +17,7 @@ static const struct opt image_rm_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "remove it even while VM disks were made from it"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info image_rm_info = {
@@ -40,7 +40,7 @@ const struct applet_info image_rm_info = {
 int image_rm_main(int argc, char **argv)
 {
 	static const char *const fmt[] = { "config-%s.xml", "hacks-%s.sh",
-					    "delete-hacks-%s.sh" };
+					   "delete-hacks-%s.sh" };
 	struct lock l = LOCK_INIT;
 	bool force, quiet;
 	const char *name;

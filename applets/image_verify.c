@@ -14,7 +14,7 @@ static struct {
 
 static const struct opt image_verify_opts[] = {
 	OPT_QUIET(&opt.quiet, "print only the summary and errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info image_verify_info = {

@@ -14,7 +14,7 @@ static const struct opt images_opts[] = {
 	OPT_BOOL('s', "short", &opt.is_short,
 		 "image names only, one a line (fast-vm's short)"),
 	OPT_JSON(&opt.json),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info images_info = {
@@ -32,14 +32,23 @@ const struct applet_info images_info = {
 };
 
 enum {
-	I_NAME, I_SIZE_TEXT, I_SYS_XML, I_SYS_HACKS, I_USER_XML, I_USER_HACKS,
-	I_SIZE, I_ALLOC, I_SHA, I_COUNT
+	I_NAME,
+	I_SIZE_TEXT,
+	I_SYS_XML,
+	I_SYS_HACKS,
+	I_USER_XML,
+	I_USER_HACKS,
+	I_SIZE,
+	I_ALLOC,
+	I_SHA,
+	I_COUNT
 };
 
 /* fast-vm-image list: '%-20s   %13s |%-8s %-13s|%-8s %-13s|' */
 static const struct out_col images_cols[I_COUNT] = {
 	[I_NAME] = { "name", "Image name", OUT_STR, 0, 20 },
-	[I_SIZE_TEXT] = { "size_text", "Size( %used )", OUT_STR, OUT_RIGHT, 13, 3 },
+	[I_SIZE_TEXT] = { "size_text", "Size( %used )", OUT_STR, OUT_RIGHT, 13,
+			  3 },
 	[I_SYS_XML] = { "system_xml", "SYSTEM XML", OUT_STR, 0, 10, 2 },
 	[I_SYS_HACKS] = { "system_hacks", "hacks", OUT_STR, 0, 13, 1 },
 	[I_USER_XML] = { "user_xml", "USER XML", OUT_STR, 0, 8, 2 },
@@ -58,10 +67,11 @@ static void put_files(struct out_table *t, unsigned xml_col, const char *dir,
 	bool hh = image_file_exists(dir, h), dd = image_file_exists(dir, d);
 
 	out_str(t, xml_col, image_file_exists(dir, x) ? "ok" : "missing");
-	out_str(t, xml_col + 1, hh && dd ? "create,delete" :
-				hh	 ? "create" :
-				dd	 ? "delete" :
-					   "no hack files");
+	out_str(t, xml_col + 1,
+		hh && dd ? "create,delete" :
+		hh	 ? "create" :
+		dd	 ? "delete" :
+			   "no hack files");
 	free(x);
 	free(h);
 	free(d);

@@ -25,7 +25,7 @@ static const struct opt import_opts[] = {
 	OPT_SIZE('s', "size", &opt.size, "SIZE",
 		 "size of the image (10G, 512M; a plain number is GiB)"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info import_info = {
@@ -65,7 +65,7 @@ const struct applet_info import_info = {
 };
 
 #define IMPORT_BUF (1024u * 1024)
-#define MIB ((uint64_t)1 << 20)
+#define MIB	   ((uint64_t)1 << 20)
 /* data of unknown size grows the image up to the largest disk fvm makes
  * (fvm helper's 64 TiB); --size sets any other bound */
 #define IMPORT_GROW_MAX ((uint64_t)1 << 46)
@@ -84,7 +84,7 @@ struct import {
 	struct fvm_conf *c;
 	struct store *s;
 	struct txn txn;
-	char *disk, *tmp;	    /* the image's disk, its temporary name */
+	char *disk, *tmp;	   /* the image's disk, its temporary name */
 	char *staged[PACK_NFILES]; /* config files written, not yet named */
 	char *final[PACK_NFILES];
 	char sha[65];
@@ -108,8 +108,7 @@ static int undo_rename(void *arg)
 static int undo_unlink(void *arg)
 {
 	if (unlink(arg) < 0 && errno != ENOENT)
-		return err_sys(FVM_EXIT_FAIL, "cannot remove %s",
-			       (char *)arg);
+		return err_sys(FVM_EXIT_FAIL, "cannot remove %s", (char *)arg);
 	return 0;
 }
 
@@ -199,7 +198,8 @@ static int create_target(struct import *im, uint64_t size, int *fd,
 	char *path;
 
 	/* a leftover of a killed import of this name (we hold its lock) */
-	if (store_exists(im->s, im->tmp) && store_image_remove(im->s, im->tmp) < 0)
+	if (store_exists(im->s, im->tmp) &&
+	    store_image_remove(im->s, im->tmp) < 0)
 		return -1;
 	if (store_image_create(im->s, im->tmp, size) < 0)
 		return -1;
@@ -221,8 +221,8 @@ static int create_target(struct import *im, uint64_t size, int *fd,
 
 /* Copy the decoded stream into w; more than cap bytes in all is an
  * error, too_much saying why. */
-static int copy_stream(struct stream *st, struct sparse_writer *w,
-		       uint64_t cap, const char *too_much)
+static int copy_stream(struct stream *st, struct sparse_writer *w, uint64_t cap,
+		       const char *too_much)
 {
 	unsigned char *buf = xmalloc(IMPORT_BUF);
 	int rc = 0;
@@ -325,9 +325,10 @@ static int import_qcow2(struct import *im, struct stream *st, int fd)
 		src_fd = tfd;
 	}
 	{
-		char *argv[] = { "qemu-img", "convert", "-q", "-n",
-				 "--target-is-zero", "-O", "raw", json, path,
-				 NULL };
+		char *argv[] = {
+			"qemu-img", "convert", "-q", "-n", "--target-is-zero",
+			"-O",	    "raw",     json, path, NULL
+		};
 		int st_rc;
 
 		po.fd3 = src_fd;

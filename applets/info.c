@@ -12,7 +12,7 @@ static struct {
 
 static const struct opt info_opts[] = {
 	OPT_JSON(&opt.json),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info info_info = {
@@ -29,8 +29,21 @@ const struct applet_info info_info = {
 };
 
 enum {
-	I_NUMBER, I_NAME, I_IP, I_MAC, I_IMAGE, I_PROFILE, I_OWNER, I_NOTE,
-	I_STATE, I_DISK, I_FORMAT, I_SIZE, I_ALLOCATED, I_ACTIVITY, I_COUNT
+	I_NUMBER,
+	I_NAME,
+	I_IP,
+	I_MAC,
+	I_IMAGE,
+	I_PROFILE,
+	I_OWNER,
+	I_NOTE,
+	I_STATE,
+	I_DISK,
+	I_FORMAT,
+	I_SIZE,
+	I_ALLOCATED,
+	I_ACTIVITY,
+	I_COUNT
 };
 
 static const struct out_col info_cols[I_COUNT] = {
@@ -94,8 +107,8 @@ int info_main(int argc, char **argv)
 	out_str(t, I_NOTE, e.has_meta && *e.meta.note ? e.meta.note : NULL);
 	out_str(t, I_STATE, virt_state_name(e.state));
 	out_str(t, I_DISK, u.exists ? disk : NULL);
-	out_str(t, I_FORMAT, u.exists ? store_disk_format(vm_store(), e.name) :
-					NULL);
+	out_str(t, I_FORMAT,
+		u.exists ? store_disk_format(vm_store(), e.name) : NULL);
 	if (u.exists) {
 		out_int(t, I_SIZE, (long long)u.size);
 		out_int(t, I_ALLOCATED, (long long)u.allocated);

@@ -25,7 +25,7 @@ static const struct opt keydist_opts[] = {
 		 "300)",
 		 0, 86400),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info keydist_info = {
@@ -73,11 +73,13 @@ static char *read_pubkey(const char *key)
 	{
 		char *argv[] = { "ssh-keygen", "-y", "-f", (char *)key, NULL };
 
-		if (proc_run(argv, &out, &err) != 0 || !str_starts(out, "ssh-")) {
+		if (proc_run(argv, &out, &err) != 0 ||
+		    !str_starts(out, "ssh-")) {
 			char *l = proc_last_line(err);
 
-			err_set(FVM_EXIT_FAIL, "cannot read the public key of %s%s%s",
-				key, *l ? ": " : "", l);
+			err_set(FVM_EXIT_FAIL,
+				"cannot read the public key of %s%s%s", key,
+				*l ? ": " : "", l);
 			free(l);
 			free(out);
 			out = NULL;
@@ -115,8 +117,8 @@ static int offline(struct keydist_ctx *x, struct vm_entry *e)
 		warning("VM %d: %s", e->number, res.warnings[i]);
 	if (rc >= 0 && !x->quiet)
 		printf("VM %d: %s\n", e->number,
-		       res.changed ? "key installed (offline)"
-				   : "key present already");
+		       res.changed ? "key installed (offline)" :
+				     "key present already");
 	guest_result_release(&res);
 	guest_edits_release(&edits);
 	free(disk);
@@ -124,8 +126,8 @@ static int offline(struct keydist_ctx *x, struct vm_entry *e)
 }
 
 /* Run argv: output captured, or on this terminal when interactive. */
-static int run(char *const argv[], char *const env[],
-	       bool interactive, char **errs)
+static int run(char *const argv[], char *const env[], bool interactive,
+	       char **errs)
 {
 	struct proc_opts o = { 0 };
 
@@ -221,15 +223,17 @@ static int online(struct keydist_ctx *x, int n)
 	rc = run(a.v, NULL, true, NULL);
 	if (rc != 0) {
 		if (rc > 0)
-			err_set(FVM_EXIT_FAIL, "ssh-copy-id failed with exit "
-					       "status %d",
+			err_set(FVM_EXIT_FAIL,
+				"ssh-copy-id failed with exit "
+				"status %d",
 				rc);
 		rc = -1;
 		goto out;
 	}
 done:
 	if (!x->quiet)
-		printf("VM %d: key installed; log in with 'fvm ssh %d'\n", n, n);
+		printf("VM %d: key installed; log in with 'fvm ssh %d'\n", n,
+		       n);
 	rc = 0;
 out:
 	free(pass_env[0]);
@@ -255,8 +259,9 @@ static int ensure_key(struct keydist_ctx *x)
 	if (!x->key) {
 		x->key = guestssh_new_key_path(applet_conf());
 		if (!x->quiet)
-			report(NULL, "generating a new ssh key without "
-				     "passphrase for fvm at %s",
+			report(NULL,
+			       "generating a new ssh key without "
+			       "passphrase for fvm at %s",
 			       x->key);
 		if (guestssh_make_key(x->key) < 0) {
 			free(x->key);

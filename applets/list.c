@@ -15,7 +15,7 @@ static const struct opt list_opts[] = {
 	OPT_BOOL('s', "short", &opt.is_short,
 		 "VM numbers only, one a line (fast-vm's short)"),
 	OPT_JSON(&opt.json),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info list_info = {
@@ -35,8 +35,19 @@ const struct applet_info list_info = {
 };
 
 enum {
-	L_NUMBER, L_IMAGE, L_STATE, L_PROFILE, L_SIZE, L_ACTIVITY, L_NOTES,
-	L_NAME, L_OWNER, L_NOTE, L_DISK_SIZE, L_DISK_ALLOC, L_ACTIVITY_TIME,
+	L_NUMBER,
+	L_IMAGE,
+	L_STATE,
+	L_PROFILE,
+	L_SIZE,
+	L_ACTIVITY,
+	L_NOTES,
+	L_NAME,
+	L_OWNER,
+	L_NOTE,
+	L_DISK_SIZE,
+	L_DISK_ALLOC,
+	L_ACTIVITY_TIME,
 	L_COUNT
 };
 
@@ -47,14 +58,17 @@ static const struct out_col list_cols[L_COUNT] = {
 	[L_STATE] = { "state", "Status", OUT_STR, 0, 12, 1 },
 	[L_PROFILE] = { "profile", "Profile_name", OUT_STR, 0, 15, 1, "---" },
 	[L_SIZE] = { "size_text", "Size( %used )", OUT_STR, 0, 13, 1 },
-	[L_ACTIVITY] = { "activity_text", "Activity", OUT_STR, OUT_RIGHT, 8, 2 },
+	[L_ACTIVITY] = { "activity_text", "Activity", OUT_STR, OUT_RIGHT, 8,
+			 2 },
 	[L_NOTES] = { "notes_text", "Notes", OUT_STR, 0, 0, 2 },
 	[L_NAME] = { "name", "Name", OUT_STR, OUT_JSON_ONLY },
 	[L_OWNER] = { "owner", "Owner", OUT_STR, OUT_JSON_ONLY },
 	[L_NOTE] = { "note", "Note", OUT_STR, OUT_JSON_ONLY },
 	[L_DISK_SIZE] = { "disk_size", "Disk size", OUT_INT, OUT_JSON_ONLY },
-	[L_DISK_ALLOC] = { "disk_allocated", "Allocated", OUT_INT, OUT_JSON_ONLY },
-	[L_ACTIVITY_TIME] = { "activity", "Last activity", OUT_STR, OUT_JSON_ONLY },
+	[L_DISK_ALLOC] = { "disk_allocated", "Allocated", OUT_INT,
+			   OUT_JSON_ONLY },
+	[L_ACTIVITY_TIME] = { "activity", "Last activity", OUT_STR,
+			      OUT_JSON_ONLY },
 };
 
 /*
@@ -71,12 +85,11 @@ static void fastvm_row(struct sbuf *rows, const struct vm_entry *e,
 			       virt_state_name(e->state));
 
 	sbuf_addf(rows, "%-32s %-15s %-13s  %8s  %s%s%s\n", head,
-		  !e->has_meta	       ? "" :
+		  !e->has_meta	  ? "" :
 		  e->meta.profile ? e->meta.profile :
 				    "---",
-		  size, activity,
-		  e->has_meta ? e->meta.owner : "", e->has_meta ? ": " : "",
-		  e->has_meta ? e->meta.note : "");
+		  size, activity, e->has_meta ? e->meta.owner : "",
+		  e->has_meta ? ": " : "", e->has_meta ? e->meta.note : "");
 	free(head);
 }
 
@@ -163,8 +176,8 @@ int list_main(int argc, char **argv)
 			fputs(rows.s ? rows.s : "", stdout);
 		} else
 			out_print_list(t, mode, stdout);
-		if (mode == OUT_HUMAN && store_pool_status(vm_store(), &pool) == 0 &&
-		    pool.size) {
+		if (mode == OUT_HUMAN &&
+		    store_pool_status(vm_store(), &pool) == 0 && pool.size) {
 			char size[32];
 
 			/* fast-vm pads lvs's "50.00g", unit included, to 7 */

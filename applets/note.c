@@ -20,7 +20,7 @@ static struct note_ctx opt;
 
 static const struct opt note_opts[] = {
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info note_info = {

@@ -19,7 +19,7 @@ static const struct opt profile_import_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "replace an existing profile of that name"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info profile_import_info = {
@@ -123,8 +123,7 @@ out:
  * with it, the two swap in one step so there is never no profile, and
  * *old then names the old one, to be removed.
  */
-static int publish(const char *tmp, const char *final, bool replace,
-		   char **old)
+static int publish(const char *tmp, const char *final, bool replace, char **old)
 {
 	*old = NULL;
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final,
@@ -246,8 +245,8 @@ int profile_import_main(int argc, char **argv)
 	if (image_lock(&il, image, false) < 0)
 		die_err();
 	if (!store_exists(image_store(), disk))
-		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)",
-		    image, disk);
+		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", image,
+		    disk);
 	if (lstat(final, &sb) == 0) {
 		if (!profile_exists(dir, name))
 			die(FVM_EXIT_CONFLICT,

@@ -14,7 +14,7 @@ static struct {
 
 static const struct opt profile_rm_opts[] = {
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info profile_rm_info = {

@@ -19,7 +19,7 @@ static const struct opt profiles_opts[] = {
 	OPT_BOOL('s', "short", &opt.is_short,
 		 "profile names only, one a line (fast-vm's short)"),
 	OPT_JSON(&opt.json),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info profiles_info = {

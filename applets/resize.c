@@ -17,7 +17,7 @@ static const struct opt resize_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "allow shrinking (data past the new end is lost)"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info resize_info = {

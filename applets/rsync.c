@@ -6,7 +6,6 @@
 
 #include "../cli/vm.h"
 
-
 /* the options' values (the table binds them) and the run's context */
 static struct vm_copy opt = { .tool = "rsync",
 			      .user = "root",
@@ -14,7 +13,7 @@ static struct vm_copy opt = { .tool = "rsync",
 
 static const struct opt rsync_opts[] = {
 	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info rsync_info = {
@@ -39,7 +38,6 @@ const struct applet_info rsync_info = {
 	.repeat_last = true,
 	.options_first = true,
 };
-
 
 static void build_argv(struct vm_copy *x, int n, struct strv *a)
 {

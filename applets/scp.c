@@ -15,7 +15,7 @@ static const struct opt scp_opts[] = {
 	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
 	OPT_BOOL(0, "sftp", &opt.sftp,
 		 "use the SFTP protocol (the guest needs an sftp-server)"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info scp_info = {
@@ -43,7 +43,6 @@ const struct applet_info scp_info = {
 	.repeat_last = true,
 	.options_first = true,
 };
-
 
 static void build_argv(struct vm_copy *x, int n, struct strv *a)
 {

@@ -12,7 +12,7 @@ struct ssh_ctx {
 	const char *user;
 	long timeout;
 	bool no_wait, tty, batch;
-	char **cmd;  /* remote command words, or NULL */
+	char **cmd; /* remote command words, or NULL */
 	int ncmd;
 	const char *script; /* fast-vm's local script, or NULL */
 	char *key;
@@ -26,7 +26,7 @@ static const struct opt ssh_opts[] = {
 		       "connect"),
 	OPT_BOOL(0, "tty", &opt.tty,
 		 "give the remote command a terminal (ssh -t)"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info ssh_info = {

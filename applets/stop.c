@@ -22,7 +22,7 @@ static const struct opt stop_opts[] = {
 		 "wait)",
 		 0, 86400),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
-	OPT_END()
+	OPT_END(),
 };
 
 const struct applet_info stop_info = {
@@ -72,7 +72,8 @@ static int stop_one(int n, void *ctx)
 	if (rc == 0 && e.state != VIR_DOMAIN_SHUTOFF)
 		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' %s", e.name,
 		       !x->graceful ? "stopped" :
-		       x->timeout   ? "shut down" : "asked to shut down");
+		       x->timeout   ? "shut down" :
+				      "asked to shut down");
 	if (vm_touch(&e) < 0) {
 		warning("%s", err_msg());
 		err_clear();

@@ -8,8 +8,8 @@
 #include "../lib/out.h"
 #include "../lib/util.h"
 
-#define APPLET(name, c_name, flags, summary)          \
-	extern const struct applet_info c_name##_info; \
+#define APPLET(name, c_name, flags, summary)                                   \
+	extern const struct applet_info c_name##_info;                         \
 	int c_name##_main(int argc, char **argv);
 #include "../applets/applets.def"
 #undef APPLET
@@ -52,8 +52,8 @@ void applet_args(int *argc, char ***argv);
  * the human table */
 enum out_mode applet_out_mode(bool json, bool quiet);
 /* report a usage error with a hint and exit 2 */
-__attribute__((noreturn, format(printf, 1, 2))) void usage_error(
-	const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void
+usage_error(const char *fmt, ...);
 /* the configuration, loaded on first use; a bad one exits 2 */
 struct fvm_conf *applet_conf(void);
 

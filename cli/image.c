@@ -289,7 +289,7 @@ int image_hash(const char *disk, bool parts, bool progress,
 			part = stream_hash_new("sha512");
 		while (off < end) {
 			size_t n = end - off < HASH_BUF ? (size_t)(end - off) :
-							   HASH_BUF;
+							  HASH_BUF;
 			off_t d = lseek(fd, (off_t)off, SEEK_DATA);
 			const unsigned char *b = buf;
 			ssize_t r;

@@ -4,7 +4,7 @@
 #include "applet.h"
 
 const struct applet applets[] = {
-#define APPLET(name, c_name, flags, summary) \
+#define APPLET(name, c_name, flags, summary)                                   \
 	{ #name, summary, flags, &c_name##_info, c_name##_main },
 #include "../applets/applets.def"
 #undef APPLET

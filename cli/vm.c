@@ -50,11 +50,12 @@ int vm_check_group(void)
 	free(groups);
 	if (in)
 		return 0;
-	return err_set(FVM_EXIT_FAIL,
-		       "you (%s) are not in FASTVM_GROUP %s, which fvm needs to "
-		       "change VMs as a user who is not root: ask root to add "
-		       "you ('usermod -aG %s %s'), then log in again",
-		       vm_user(), group, group, vm_user());
+	return err_set(
+		FVM_EXIT_FAIL,
+		"you (%s) are not in FASTVM_GROUP %s, which fvm needs to "
+		"change VMs as a user who is not root: ask root to add "
+		"you ('usermod -aG %s %s'), then log in again",
+		vm_user(), group, group, vm_user());
 }
 
 struct virt *vm_virt(bool events)
@@ -162,8 +163,8 @@ static int each_job(size_t i, void *ctx)
  * 200-VM range does not open 200 connections' worth of work at once */
 #define VM_PARALLEL 4
 
-int vm_run_each(const struct vmlist *l, vm_job job, void *ctx,
-		const char *verb, bool quiet)
+int vm_run_each(const struct vmlist *l, vm_job job, void *ctx, const char *verb,
+		bool quiet)
 {
 	struct each e = { l, job, ctx };
 	int *codes = xcalloc(l->len, sizeof(int));
@@ -286,12 +287,13 @@ int vm_wait_ssh(struct vm_entry *e, int n, long timeout_s, bool show_phases)
 				phase = "sshd did not send its banner";
 				break;
 			case PROBE_NO_ANSWER: {
-				char *mac = virt_domain_mac(
-					e->dom, c->libvirt_network);
+				char *mac = virt_domain_mac(e->dom,
+							    c->libvirt_network);
 				char *lease =
-				    mac ? dhcp_lease_ip(vm_virt(false),
-							c->libvirt_network, mac)
-					: NULL;
+					mac ? dhcp_lease_ip(vm_virt(false),
+							    c->libvirt_network,
+							    mac) :
+					      NULL;
 
 				phase = lease ? "no answer from the guest" :
 						"no DHCP lease yet";

@@ -41,8 +41,8 @@ int vm_lock_net(struct lock *l, const char *network);
 /* Run job for each number in parallel (bounded), printing a summary line
  * when there was more than one; returns the worst exit code. */
 typedef int (*vm_job)(int n, void *ctx);
-int vm_run_each(const struct vmlist *l, vm_job job, void *ctx,
-		const char *verb, bool quiet);
+int vm_run_each(const struct vmlist *l, vm_job job, void *ctx, const char *verb,
+		bool quiet);
 
 /* t as ISO 8601 UTC, "2026-11-25T21:08:02Z" */
 void vm_iso_time(time_t t, char buf[32]);
@@ -108,13 +108,14 @@ struct vm_copy {
  * help ("log in", "connect at once").
  */
 int vm_opt_user(const struct opt *o, const char *arg);
-#define VM_ACCESS_OPTS(user, timeout, no_wait, verb, at_once)            \
-	OPT_CALLBACK('u', "user", user, "USER",                          \
-		     verb " as USER (default root)", vm_opt_user),        \
-	OPT_LONG('t', "timeout", timeout, "SECONDS",                     \
-		 "wait at most this long for ssh (default 300)", 0, 86400), \
-	OPT_BOOL(0, "no-wait", no_wait,                                  \
-		 at_once " at once: no VM lookup, no waiting")
+#define VM_ACCESS_OPTS(user, timeout, no_wait, verb, at_once)                  \
+	OPT_CALLBACK('u', "user", user, "USER",                                \
+		     verb " as USER (default root)", vm_opt_user),             \
+		OPT_LONG('t', "timeout", timeout, "SECONDS",                   \
+			 "wait at most this long for ssh (default 300)", 0,    \
+			 86400),                                               \
+		OPT_BOOL(0, "no-wait", no_wait,                                \
+			 at_once " at once: no VM lookup, no waiting")
 /* Run a copy tool on the VMs of argv[0] with the paths after it: in
  * parallel with [N] prefixes for several VMs, else in place of fvm. */
 int vm_copy_run(struct vm_copy *x, int argc, char **argv);

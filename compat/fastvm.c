@@ -28,11 +28,12 @@ static int display_level = 7;
  * (inf 7, ok 6, wrn 4, err 3). The applets it runs keep their own
  * messages on stderr.
  */
-static void vpmsg(const char *tag, const char *vmn, const char *fmt,
-		  va_list ap)
+static void vpmsg(const char *tag, const char *vmn, const char *fmt, va_list ap)
 {
-	int level = !strcmp(tag, "inf") ? 7 : !strcmp(tag, "ok") ? 6 :
-		    !strcmp(tag, "wrn") ? 4 : 3;
+	int level = !strcmp(tag, "inf") ? 7 :
+		    !strcmp(tag, "ok")	? 6 :
+		    !strcmp(tag, "wrn") ? 4 :
+					  3;
 	char *msg;
 	const char *p;
 	bool first = true;
@@ -57,9 +58,8 @@ static void vpmsg(const char *tag, const char *vmn, const char *fmt,
 }
 
 /* a message about VM argument vmn as the user typed it ("42", "abc") */
-__attribute__((format(printf, 3, 4))) static void pmsgs(const char *tag,
-							 const char *vmn,
-							 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+pmsgs(const char *tag, const char *vmn, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -70,7 +70,7 @@ __attribute__((format(printf, 3, 4))) static void pmsgs(const char *tag,
 
 /* a message about VM n, or none (-1: [__]) */
 __attribute__((format(printf, 3, 4))) static void pmsg(const char *tag, int n,
-							const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	char vmn[16];
 	va_list ap;
@@ -96,15 +96,27 @@ struct usage_line {
 
 /* in the order fast-vm 1.7's full usage prints them */
 static const struct usage_line fastvm_usage[] = {
-	{ "import_image", "ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", true },
-	{ "import_custom_image", "ImageSizeInGiB ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", true },
+	{ "import_image",
+	  "ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] "
+	  "[PathToDeleteHackFile]",
+	  true },
+	{ "import_custom_image",
+	  "ImageSizeInGiB ImageName <empty |PathToImage> PathToLibvirtXML "
+	  "[PathToHacksFile] [PathToDeleteHackFile]",
+	  true },
 	{ "export_image", "ImageName [ <zst|xz|gz> ]", true },
 	{ "remove_image", "ImageName", true },
 	{ "resize_image", "ImageName NewImageSizeInGiB", true },
-	{ "import_profile", "ProfileName ImageName PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", true },
+	{ "import_profile",
+	  "ProfileName ImageName PathToLibvirtXML [PathToHacksFile] "
+	  "[PathToDeleteHackFile]",
+	  true },
 	{ "remove_profile", "ProfileName", true },
 	{ "list_images", "[short]", true },
-	{ "create", "<ImageName|ProfileName> <base|VmNumber|'VmNumber1 VmNumber2 ...'> [PathToLibvirtXML] [PathToHacksFile]", false },
+	{ "create",
+	  "<ImageName|ProfileName> <base|VmNumber|'VmNumber1 VmNumber2 ...'> "
+	  "[PathToLibvirtXML] [PathToHacksFile]",
+	  false },
 	{ "delete", VMS " [PathToDeleteHackFile]", false },
 	{ "edit_note", VMS " [NoteText]", false },
 	{ "resize", VMS " NewSizeInGiB", false },
@@ -116,7 +128,10 @@ static const struct usage_line fastvm_usage[] = {
 	{ "console", "VmNumber", false },
 	{ "keydist", VMS, false },
 	{ "ssh", VMS " [/path/to/custom/script]", false },
-	{ "scp", VMS " < vm:/remote/sourcefile|/local/sourcefile /local/destfile|vm:/remote/destfile ...>", false },
+	{ "scp",
+	  VMS " < vm:/remote/sourcefile|/local/sourcefile "
+	      "/local/destfile|vm:/remote/destfile ...>",
+	  false },
 	{ "disk_usage", "[ <all|VmNumber > ]", false },
 	{ "compact", VMS, false },
 	{ "compact_image", "ImageName", true },
@@ -124,12 +139,21 @@ static const struct usage_line fastvm_usage[] = {
 };
 
 static const struct usage_line image_usage[] = {
-	{ "import", "ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", false },
-	{ "import_custom", "ImageSizeInGiB ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", false },
+	{ "import",
+	  "ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] "
+	  "[PathToDeleteHackFile]",
+	  false },
+	{ "import_custom",
+	  "ImageSizeInGiB ImageName <empty |PathToImage> PathToLibvirtXML "
+	  "[PathToHacksFile] [PathToDeleteHackFile]",
+	  false },
 	{ "export", "ImageName [ <zst|xz|gz> ]", false },
 	{ "remove", "ImageName", false },
 	{ "resize", "ImageName NewImageSizeInGiB", false },
-	{ "import_profile", "ProfileName ImageName PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]", false },
+	{ "import_profile",
+	  "ProfileName ImageName PathToLibvirtXML [PathToHacksFile] "
+	  "[PathToDeleteHackFile]",
+	  false },
 	{ "remove_profile", "ProfileName", false },
 	{ "list", "[short]", false },
 	{ "list_profiles", "[short]", false },
@@ -152,8 +176,7 @@ static void usage_of(const struct usage_line *u)
 /* fast-vm's usage(): one action's line, or everything; always exit 1 */
 static int usage(const char *action)
 {
-	for (const struct usage_line *u = usage_table; action && u->action;
-	     u++)
+	for (const struct usage_line *u = usage_table; action && u->action; u++)
 		if (!strcmp(u->action, action)) {
 			usage_of(u);
 			fflush(stdout);
@@ -167,7 +190,6 @@ static int usage(const char *action)
 	fflush(stdout);
 	return FVM_EXIT_FAIL;
 }
-
 
 /* ---- running fvm's applets ---- */
 
@@ -371,7 +393,7 @@ static int vm_lookup(const char *arg, struct vmref *r)
 		r->state = e.state;
 		r->has_meta = e.has_meta;
 		r->owner = e.has_meta && e.meta.owner ? xstrdup(e.meta.owner) :
-							 NULL;
+							NULL;
 		virt_vm_release(&e);
 		rc = 0;
 	}
@@ -395,9 +417,9 @@ static int check_vm(const char *arg, const char *forbidden, struct vmref *r)
 		pmsgs("err", arg, "no VM with number '%s' found", arg);
 		return FVM_EXIT_FAIL;
 	}
-	if (forbidden && (!strcmp(forbidden, "active") ?
-				  is_running(r->state) :
-				  is_inactive(r->state))) {
+	if (forbidden &&
+	    (!strcmp(forbidden, "active") ? is_running(r->state) :
+					    is_inactive(r->state))) {
 		pmsgs("err", arg, "VM with number '%s' is %s", arg, forbidden);
 		vmref_release(r);
 		return FVM_EXIT_FAIL;
@@ -586,7 +608,8 @@ static int run_script(const char *vm, const char *script)
 
 static int create_one(const char *vm, int argc, char **argv, bool multi)
 {
-	const char *name = argv[1], *xml = argc >= 4 && *argv[3] ? argv[3] : NULL,
+	const char *name = argv[1],
+		   *xml = argc >= 4 && *argv[3] ? argv[3] : NULL,
 		   *hacks = argc >= 5 && *argv[4] ? argv[4] : NULL;
 	struct tmpl_source src = { 0 };
 	struct tmpl_profile prof;
@@ -660,7 +683,8 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 		}
 		if (vm_lookup(vm, &r) == 0) {
 			vmref_release(&r);
-			pmsgs("err", vm, "VM with this VM number already exists");
+			pmsgs("err", vm,
+			      "VM with this VM number already exists");
 			rc = FVM_EXIT_FAIL;
 			goto out;
 		}
@@ -856,7 +880,8 @@ static int stop_one(const char *vm, int argc, char **argv, bool multi)
 			      "--timeout", "0", "--", vm, NULL);
 		if (rc)
 			pmsgs("err", vm,
-			      "failed to send graceful shutdown to VM %s, check "
+			      "failed to send graceful shutdown to VM %s, "
+			      "check "
 			      "syslog for more information",
 			      r.name);
 	} else {
@@ -930,8 +955,8 @@ static int keydist_one(const char *vm, int argc, char **argv, bool multi)
 		      "logging into the machine with: '%s ssh %s'",
 		      me, vm);
 	else
-		printf("Now try logging into the machine, with: %s ssh %s\n", me,
-		       vm);
+		printf("Now try logging into the machine, with: %s ssh %s\n",
+		       me, vm);
 	return 0;
 }
 
@@ -1086,7 +1111,8 @@ static int info_one(const char *vm, int argc, char **argv, bool multi)
 		if (!e.has_meta)
 			pmsgs("wrn", vm,
 			      "VM without valid metadata! Creating empty "
-			      "metadata and changing ownership of VM to 'root'");
+			      "metadata and changing ownership of VM to "
+			      "'root'");
 		e.has_meta = true;
 		if (!e.meta.owner)
 			e.meta.owner = xstrdup("root");
@@ -1229,19 +1255,17 @@ static const struct action fastvm_actions[] = {
 /* fast-vm 1.6's image actions, moved to fast-vm-image in 1.7 */
 static const struct {
 	const char *old, *new;
-} deprecated[] = {
-	{ "import_image", "import" },
-	{ "import_custom_image", "import_custom" },
-	{ "export_image", "export" },
-	{ "remove_image", "remove" },
-	{ "import_profile", "import_profile" },
-	{ "remove_profile", "remove_profile" },
-	{ "resize_image", "resize" },
-	{ "list_images", "list" },
-	{ "list_profiles", "list_profiles" },
-	{ "compact_image", "compact" },
-	{ NULL, NULL }
-};
+} deprecated[] = { { "import_image", "import" },
+		   { "import_custom_image", "import_custom" },
+		   { "export_image", "export" },
+		   { "remove_image", "remove" },
+		   { "import_profile", "import_profile" },
+		   { "remove_profile", "remove_profile" },
+		   { "resize_image", "resize" },
+		   { "list_images", "list" },
+		   { "list_profiles", "list_profiles" },
+		   { "compact_image", "compact" },
+		   { NULL, NULL } };
 
 /* ---- fast-vm-image actions ---- */
 
@@ -1283,7 +1307,8 @@ static char *image_where(const char *image)
 static long long image_gib(const char *image)
 {
 	char *disk = xasprintf("%s%s", conf.vm_prefix, image);
-	struct store *s = store_check_name(disk) == 0 ? store_open(&conf) : NULL;
+	struct store *s =
+		store_check_name(disk) == 0 ? store_open(&conf) : NULL;
 	struct store_usage u = { 0 };
 	long long gib = -1;
 
@@ -1373,8 +1398,7 @@ static int need_files(int argc, char **argv, int first)
 
 static int verify_image(const char *image, const char *dir);
 
-static int img_import_args(int argc, char **argv, int first,
-			   const char *size)
+static int img_import_args(int argc, char **argv, int first, const char *size)
 {
 	const char *name = argc > first ? argv[first] : "",
 		   *path = argc > first + 1 ? argv[first + 1] : "";
@@ -1441,8 +1465,9 @@ static int img_import_args(int argc, char **argv, int first,
 		return 0;
 	}
 	/* as fast-vm: the checksums beside the image file, if any */
-	dir = strrchr(path, '/') ? xstrndup(path, (size_t)(strrchr(path, '/') - path)) :
-				   xstrdup(".");
+	dir = strrchr(path, '/') ?
+		      xstrndup(path, (size_t)(strrchr(path, '/') - path)) :
+		      xstrdup(".");
 	if (!*dir) {
 		free(dir);
 		dir = xstrdup("/");
@@ -1483,8 +1508,8 @@ static int fi_export(int argc, char **argv)
 	else if (!strcmp(fmt, "xz") || !strcmp(fmt, "gz"))
 		codec = fmt;
 	else {
-		pmsg("err", -1, "unknown image format %s (supported: zst, xz, gz)",
-		     fmt);
+		pmsg("err", -1,
+		     "unknown image format %s (supported: zst, xz, gz)", fmt);
 		return FVM_EXIT_FAIL;
 	}
 	/* fast-vm 1.7 wrote NAME.img.EXT into the current directory */
@@ -1540,7 +1565,8 @@ static void image_files(const char *dir, const char *image, bool system,
 	else if (system)
 		snprintf(hacks, 32, ",delete");
 	else
-		snprintf(hacks, 32, "%s,delete", h ? "create" : "no hack files");
+		snprintf(hacks, 32, "%s,delete",
+			 h ? "create" : "no hack files");
 }
 
 /*
@@ -1606,7 +1632,8 @@ static int fi_list(int argc, char **argv)
 	store_list_free(names);
 	store_close(s);
 	if (!is_short) {
-		printf("\nNOTE: if image is missing XML it wouldn't be possible "
+		printf("\nNOTE: if image is missing XML it wouldn't be "
+		       "possible "
 		       "to create a VM from it!\n Image with missing hack "
 		       "file(s) can work if it's not needed.\n");
 		printf("\n USER XML and hack file(s) takes precendense before "
@@ -1657,7 +1684,8 @@ static int fi_list_profiles(int argc, char **argv)
 static int verify_image(const char *image, const char *dir)
 {
 	struct strv a;
-	char *p0 = xasprintf("%s/%s.part_00.sha512.txt", dir, image), *out = NULL;
+	char *p0 = xasprintf("%s/%s.part_00.sha512.txt", dir, image),
+	     *out = NULL;
 	int rc;
 
 	if (!is_file(p0)) {
@@ -1939,16 +1967,17 @@ static bool one_of(const char *s, const char *const *list)
 static void complete_image(const struct opt_completer *c, const char *act,
 			   int pos, const char *cur)
 {
-	static const char *const on_image[] = { "export", "remove", "resize",
-						"compact", "verify",
-						"gen_checksums", NULL };
+	static const char *const on_image[] = { "export", "remove",
+						"resize", "compact",
+						"verify", "gen_checksums",
+						NULL };
 
 	if (pos == 2 && one_of(act, on_image))
 		opt_complete_kind(c, OPT_C_IMAGE, NULL, cur);
 	else if (pos == 2 && !strcmp(act, "remove_profile"))
 		opt_complete_kind(c, OPT_C_PROFILE, NULL, cur);
-	else if (pos == 2 && (!strcmp(act, "list") ||
-			      !strcmp(act, "list_profiles")))
+	else if (pos == 2 &&
+		 (!strcmp(act, "list") || !strcmp(act, "list_profiles")))
 		opt_complete_kind(c, OPT_C_WORDS, "short", cur);
 	else if (pos == 3 && !strcmp(act, "export"))
 		opt_complete_kind(c, OPT_C_WORDS, "zst xz gz", cur);
@@ -1958,8 +1987,9 @@ static void complete_image(const struct opt_completer *c, const char *act,
 
 bool fastvm_complete(const struct opt_completer *c, int nwords, char **words)
 {
-	static const char *const running[] = { "stop", "ssh", "console", "scp",
-					       "rsync", "keydist", NULL };
+	static const char *const running[] = { "stop", "ssh",	"console",
+					       "scp",  "rsync", "keydist",
+					       NULL };
 	static const char *const stopped[] = { "start", "resize", "compact",
 					       NULL };
 	static const char *const any[] = { "delete", "info", "edit_note",
@@ -2003,7 +2033,8 @@ bool fastvm_complete(const struct opt_completer *c, int nwords, char **words)
 	}
 	if (!strcmp(act, "list")) {
 		if (pos == 2)
-			opt_complete_kind(c, OPT_C_WORDS, "all active inactive", cur);
+			opt_complete_kind(c, OPT_C_WORDS, "all active inactive",
+					  cur);
 		else if (pos == 3)
 			opt_complete_kind(c, OPT_C_WORDS, "short", cur);
 		return true;

@@ -15,12 +15,17 @@
 #include "util.h"
 
 const char *const conf_keys[] = {
-	"VM_PREFIX", "LIBVIRT_NETWORK", "SUBNET_NUMBER", "THINPOOL_VG",
-	"THINPOOL_LV", "THINPOOL_SIZE", "FASTVM_GROUP",
-	"FASTVM_OWNER_ONLY_DELETE", "FASTVM_APPLIANCE",
-	"FASTVM_KEYDIST_PASSWORD", "CURL_OPTS", "LOG_LEVEL", "DISPLAY_LEVEL",
-	"FVM_STORAGE", "FVM_STORE_DIR", "FVM_URI", "FVM_DOMAIN_TYPE",
-	"FVM_VM_RANGE", "FVM_STATE_DIR", "FVM_POOL_WATERMARK", "FVM_HACK_STRICT", NULL
+	"VM_PREFIX",	    "LIBVIRT_NETWORK",
+	"SUBNET_NUMBER",    "THINPOOL_VG",
+	"THINPOOL_LV",	    "THINPOOL_SIZE",
+	"FASTVM_GROUP",	    "FASTVM_OWNER_ONLY_DELETE",
+	"FASTVM_APPLIANCE", "FASTVM_KEYDIST_PASSWORD",
+	"CURL_OPTS",	    "LOG_LEVEL",
+	"DISPLAY_LEVEL",    "FVM_STORAGE",
+	"FVM_STORE_DIR",    "FVM_URI",
+	"FVM_DOMAIN_TYPE",  "FVM_VM_RANGE",
+	"FVM_STATE_DIR",    "FVM_POOL_WATERMARK",
+	"FVM_HACK_STRICT",  NULL
 };
 
 static const char *home_dir(void)
@@ -65,8 +70,8 @@ void conf_defaults(struct fvm_conf *c)
 	else
 		c->state_dir = xasprintf("%s/.local/state/fvm", home_dir());
 	e = getenv("FVM_USER_DIR");
-	c->user_dir = e && *e ? xstrdup(e) :
-				xasprintf("%s/.fast-vm", home_dir());
+	c->user_dir =
+		e && *e ? xstrdup(e) : xasprintf("%s/.fast-vm", home_dir());
 	e = getenv("FVM_SYSTEM_DIR");
 	c->system_dir = xstrdup(e && *e ? e : "/etc/fast-vm");
 	c->path = xstrdup(FVM_DEFAULT_CONFIG);
@@ -116,8 +121,7 @@ static bool parse_bool(const char *v, bool *out)
 		*out = true;
 		return true;
 	}
-	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") ||
-	    !*v) {
+	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !*v) {
 		*out = false;
 		return true;
 	}
@@ -236,7 +240,8 @@ static bool apply(struct fvm_conf *c, const char *key, const char *v,
 			return *why = "must be yes or no", false;
 	} else if (!strcmp(key, "FVM_POOL_WATERMARK")) {
 		if (!parse_int(v, 0, 100, &n))
-			return *why = "must be a percentage from 0 to 100", false;
+			return *why = "must be a percentage from 0 to 100",
+			       false;
 		c->pool_watermark = (int)n;
 	}
 	return true;
@@ -263,7 +268,8 @@ static bool parse_value(const char *p, struct sbuf *out, const char **why)
 				if (!*p)
 					return *why = "unterminated \" quote",
 					       false;
-				if (*p == '\\' && p[1] && strchr("\\\"$`", p[1]))
+				if (*p == '\\' && p[1] &&
+				    strchr("\\\"$`", p[1]))
 					p++;
 				else if (*p == '$' || *p == '`')
 					return *why = "shell expansion is not "
@@ -319,8 +325,8 @@ int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 		line += n + (nl ? 1 : 0);
 		if (memchr(buf, '\0', n) || strlen(buf) != n) {
 			free(buf);
-			return err_set(FVM_EXIT_USAGE, "%s:%d: NUL byte in line",
-				       path, lineno);
+			return err_set(FVM_EXIT_USAGE,
+				       "%s:%d: NUL byte in line", path, lineno);
 		}
 		while (isspace((unsigned char)*p))
 			p++;
@@ -419,32 +425,44 @@ char *conf_get(const struct fvm_conf *c, const char *k)
 {
 	static const char *const dt[] = { "auto", "kvm", "qemu" };
 
-	if (!strcmp(k, "VM_PREFIX")) return xstrdup(c->vm_prefix);
-	if (!strcmp(k, "LIBVIRT_NETWORK")) return xstrdup(c->libvirt_network);
-	if (!strcmp(k, "SUBNET_NUMBER")) return xasprintf("%d", c->subnet);
+	if (!strcmp(k, "VM_PREFIX"))
+		return xstrdup(c->vm_prefix);
+	if (!strcmp(k, "LIBVIRT_NETWORK"))
+		return xstrdup(c->libvirt_network);
+	if (!strcmp(k, "SUBNET_NUMBER"))
+		return xasprintf("%d", c->subnet);
 	if (!strcmp(k, "THINPOOL_VG"))
 		return xstrdup(c->thinpool_vg ? c->thinpool_vg : "");
-	if (!strcmp(k, "THINPOOL_LV")) return xstrdup(c->thinpool_lv);
-	if (!strcmp(k, "THINPOOL_SIZE")) return xstrdup(c->thinpool_size);
-	if (!strcmp(k, "FASTVM_GROUP")) return xstrdup(c->group);
+	if (!strcmp(k, "THINPOOL_LV"))
+		return xstrdup(c->thinpool_lv);
+	if (!strcmp(k, "THINPOOL_SIZE"))
+		return xstrdup(c->thinpool_size);
+	if (!strcmp(k, "FASTVM_GROUP"))
+		return xstrdup(c->group);
 	if (!strcmp(k, "FASTVM_OWNER_ONLY_DELETE"))
 		return xstrdup(c->owner_only_delete ? "yes" : "no");
-	if (!strcmp(k, "FASTVM_APPLIANCE")) return xstrdup(c->appliance);
+	if (!strcmp(k, "FASTVM_APPLIANCE"))
+		return xstrdup(c->appliance);
 	if (!strcmp(k, "FASTVM_KEYDIST_PASSWORD"))
 		return xstrdup(c->keydist_password ? c->keydist_password : "");
 	if (!strcmp(k, "CURL_OPTS"))
 		return xstrdup(c->curl_opts ? c->curl_opts : "");
-	if (!strcmp(k, "LOG_LEVEL")) return xasprintf("%d", c->log_level);
+	if (!strcmp(k, "LOG_LEVEL"))
+		return xasprintf("%d", c->log_level);
 	if (!strcmp(k, "DISPLAY_LEVEL"))
 		return xasprintf("%d", c->display_level);
 	if (!strcmp(k, "FVM_STORAGE"))
 		return xstrdup(c->storage == FVM_STORAGE_LVM ? "lvm" : "dir");
-	if (!strcmp(k, "FVM_STORE_DIR")) return xstrdup(c->store_dir);
-	if (!strcmp(k, "FVM_URI")) return xstrdup(c->uri);
-	if (!strcmp(k, "FVM_DOMAIN_TYPE")) return xstrdup(dt[c->domain_type]);
+	if (!strcmp(k, "FVM_STORE_DIR"))
+		return xstrdup(c->store_dir);
+	if (!strcmp(k, "FVM_URI"))
+		return xstrdup(c->uri);
+	if (!strcmp(k, "FVM_DOMAIN_TYPE"))
+		return xstrdup(dt[c->domain_type]);
 	if (!strcmp(k, "FVM_VM_RANGE"))
 		return xasprintf("%d-%d", c->vm_min, c->vm_max);
-	if (!strcmp(k, "FVM_STATE_DIR")) return xstrdup(c->state_dir);
+	if (!strcmp(k, "FVM_STATE_DIR"))
+		return xstrdup(c->state_dir);
 	if (!strcmp(k, "FVM_HACK_STRICT"))
 		return xstrdup(c->hack_strict ? "yes" : "no");
 	if (!strcmp(k, "FVM_POOL_WATERMARK"))

@@ -16,34 +16,34 @@ struct conf_var {
 
 struct fvm_conf {
 	/* fast-vm 1.7 keys */
-	char *vm_prefix;        /* VM_PREFIX [fastvm-] */
-	char *libvirt_network;  /* LIBVIRT_NETWORK [fastvm-nat] */
-	int subnet;             /* SUBNET_NUMBER [22] */
-	char *thinpool_vg;      /* THINPOOL_VG [unset] */
-	char *thinpool_lv;      /* THINPOOL_LV [fastvm-pool] */
-	char *thinpool_size;    /* THINPOOL_SIZE [50G] */
-	char *group;            /* FASTVM_GROUP [libvirt] */
+	char *vm_prefix;	/* VM_PREFIX [fastvm-] */
+	char *libvirt_network;	/* LIBVIRT_NETWORK [fastvm-nat] */
+	int subnet;		/* SUBNET_NUMBER [22] */
+	char *thinpool_vg;	/* THINPOOL_VG [unset] */
+	char *thinpool_lv;	/* THINPOOL_LV [fastvm-pool] */
+	char *thinpool_size;	/* THINPOOL_SIZE [50G] */
+	char *group;		/* FASTVM_GROUP [libvirt] */
 	bool owner_only_delete; /* FASTVM_OWNER_ONLY_DELETE [no] */
-	char *appliance;        /* FASTVM_APPLIANCE [import] */
+	char *appliance;	/* FASTVM_APPLIANCE [import] */
 	char *keydist_password; /* FASTVM_KEYDIST_PASSWORD [unset] */
-	char *curl_opts;        /* CURL_OPTS [unset] */
-	int log_level;          /* LOG_LEVEL [7] */
-	int display_level;      /* DISPLAY_LEVEL [7] */
+	char *curl_opts;	/* CURL_OPTS [unset] */
+	int log_level;		/* LOG_LEVEL [7] */
+	int display_level;	/* DISPLAY_LEVEL [7] */
 	/* fvm's own keys */
 	enum fvm_storage storage; /* FVM_STORAGE [lvm with a VG, else dir] */
-	char *store_dir;          /* FVM_STORE_DIR [/var/lib/fvm] */
-	char *uri;                /* FVM_URI [qemu:///system] */
+	char *store_dir;	  /* FVM_STORE_DIR [/var/lib/fvm] */
+	char *uri;		  /* FVM_URI [qemu:///system] */
 	enum fvm_domain_type domain_type; /* FVM_DOMAIN_TYPE [auto] */
-	int vm_min, vm_max;       /* FVM_VM_RANGE [20-220] */
-	char *state_dir;          /* FVM_STATE_DIR [~/.local/state/fvm] */
-	bool hack_strict;         /* FVM_HACK_STRICT [no]: create --strict */
-	int pool_watermark;       /* FVM_POOL_WATERMARK [90] (percent) */
+	int vm_min, vm_max;		  /* FVM_VM_RANGE [20-220] */
+	char *state_dir;    /* FVM_STATE_DIR [~/.local/state/fvm] */
+	bool hack_strict;   /* FVM_HACK_STRICT [no]: create --strict */
+	int pool_watermark; /* FVM_POOL_WATERMARK [90] (percent) */
 	/* from the environment */
-	char *user_dir;   /* FVM_USER_DIR [~/.fast-vm] */
+	char *user_dir;	  /* FVM_USER_DIR [~/.fast-vm] */
 	char *system_dir; /* FVM_SYSTEM_DIR [/etc/fast-vm] */
 	/* where it came from */
-	char *path;       /* the file read (or that would be read) */
-	bool file_found;  /* false: defaults only */
+	char *path;	 /* the file read (or that would be read) */
+	bool file_found; /* false: defaults only */
 	/* every KEY=value of the file in order, known or not (hack files get
 	 * them in their environment as fast-vm sourced the whole file) */
 	struct conf_var *vars;
@@ -72,8 +72,7 @@ void conf_release(struct fvm_conf *c);
  * the shell or conf_parse would read them otherwise. Returns malloc'd
  * text.
  */
-char *conf_update_text(const char *old, const struct conf_var *set,
-		       size_t n);
+char *conf_update_text(const char *old, const struct conf_var *set, size_t n);
 /* KEY=value as conf_update_text writes it, without the newline. */
 char *conf_assignment(const char *key, const char *value);
 /* Replace path with text atomically (a temporary file in the same

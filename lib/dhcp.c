@@ -167,14 +167,14 @@ static int read_hosts(virNetworkPtr net, unsigned int xml_flags,
 	if (want_dir && !s->hostsdir)
 		s->hostsdir = hostsdir_option(doc);
 	r = virt_xml_find(
-	    doc, "/network/ip[not(@family) or @family='ipv4']/dhcp/host", NULL,
-	    NULL);
+		doc, "/network/ip[not(@family) or @family='ipv4']/dhcp/host",
+		NULL, NULL);
 	for (int i = 0; i < virt_xml_count(r); i++) {
 		xmlNodePtr node = r->nodesetval->nodeTab[i];
 		struct dhcp_host h = {
-		    .mac = virt_xml_attr(node, "mac"),
-		    .ip = virt_xml_attr(node, "ip"),
-		    .name = virt_xml_attr(node, "name"),
+			.mac = virt_xml_attr(node, "mac"),
+			.ip = virt_xml_attr(node, "ip"),
+			.name = virt_xml_attr(node, "name"),
 		};
 		size_t j;
 
@@ -248,8 +248,8 @@ static int read_hostsdir(struct host_set *s)
 	struct dirent *de;
 
 	if (!d)
-		return err_set(errno == ENOENT ? FVM_EXIT_NOTFOUND
-					       : FVM_EXIT_FAIL,
+		return err_set(errno == ENOENT ? FVM_EXIT_NOTFOUND :
+						 FVM_EXIT_FAIL,
 			       "cannot read DHCP hosts directory %s: %s",
 			       s->hostsdir, strerror(errno));
 	while ((de = readdir(d))) {
@@ -417,9 +417,9 @@ static bool dns_name_ok(const char *name)
 static int hostsdir_write(const char *dir, const struct dhcp_host *h)
 {
 	char *path = xasprintf("%s/%s", dir, h->ip);
-	char *line = dns_name_ok(h->name)
-			     ? xasprintf("%s,%s,%s\n", h->mac, h->ip, h->name)
-			     : xasprintf("%s,%s\n", h->mac, h->ip);
+	char *line = dns_name_ok(h->name) ?
+			     xasprintf("%s,%s,%s\n", h->mac, h->ip, h->name) :
+			     xasprintf("%s,%s\n", h->mac, h->ip);
 	int rc = write_file_atomic(path, line, strlen(line), 0644);
 
 	free(line);
@@ -467,9 +467,9 @@ static int host_update(virNetworkPtr net, unsigned int command,
 	if (virNetworkUpdate(net, command, VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
 			     xml, flags) < 0)
 		rc = virt_fail("cannot %s DHCP host %s in network %s",
-			       command == VIR_NETWORK_UPDATE_COMMAND_DELETE
-				   ? "remove"
-				   : "add",
+			       command == VIR_NETWORK_UPDATE_COMMAND_DELETE ?
+				       "remove" :
+				       "add",
 			       xml, virt_net_name(net));
 	free(xml);
 	return rc;
@@ -488,7 +488,7 @@ static bool host_clashes(const struct dhcp_host *h, const char *mac,
 int dhcp_add(struct virt *v, const char *network, const char *mac,
 	     const char *ip, const char *name)
 {
-	struct dhcp_host want = {(char *)mac, (char *)ip, (char *)name};
+	struct dhcp_host want = { (char *)mac, (char *)ip, (char *)name };
 	struct host_set s;
 	unsigned int targets = TARGETS_UNKNOWN;
 	bool present = false, use_dir, reload = false;
@@ -548,10 +548,10 @@ int dhcp_add(struct virt *v, const char *network, const char *mac,
 		reload = true;
 	}
 	if (rc == 0 && !present)
-		rc = use_dir
-			 ? hostsdir_write(s.hostsdir, &want)
-			 : host_update(net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
-				       &want, targets);
+		rc = use_dir ? hostsdir_write(s.hostsdir, &want) :
+			       host_update(net,
+					   VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+					   &want, targets);
 	/* dnsmasq keeps what it read from a file that went or changed */
 	if (reload) {
 		int r = hostsdir_reload(network, pid);
@@ -733,8 +733,8 @@ int dhcp_release_lease(struct virt *v, const char *network, const char *mac,
 	}
 	virNetworkFree(net);
 	{
-		char *argv[] = {DHCP_RELEASE, bridge, (char *)ip, (char *)mac,
-				NULL};
+		char *argv[] = { DHCP_RELEASE, bridge, (char *)ip, (char *)mac,
+				 NULL };
 
 		rc = proc_run(argv, NULL, &errout);
 	}

@@ -47,8 +47,8 @@ void fault_point(const char *name)
 		return;
 	if (fault_list) {
 		char line[160];
-		int len = snprintf(line, sizeof(line), "fault point: %s\n",
-				   name);
+		int len =
+			snprintf(line, sizeof(line), "fault point: %s\n", name);
 
 		/* one write: lines of parallel threads stay whole */
 		if (len > 0 && write(2, line, (size_t)len) < 0)

@@ -50,11 +50,12 @@ int guest_appliance_check(const char *dir)
 			       "FASTVM_APPLIANCE: no directory %s: make a "
 			       "fixed appliance there with "
 			       "libguestfs-make-fixed-appliance %s, or set "
-			       "FASTVM_APPLIANCE=import", dir, dir);
+			       "FASTVM_APPLIANCE=import",
+			       dir, dir);
 	return err_set(FVM_EXIT_USAGE,
 		       "FASTVM_APPLIANCE: %s holds no fixed appliance (kernel, "
 		       "initrd, root): make one with "
 		       "libguestfs-make-fixed-appliance %s, or set "
-		       "FASTVM_APPLIANCE=import", dir, dir);
+		       "FASTVM_APPLIANCE=import",
+		       dir, dir);
 }
-

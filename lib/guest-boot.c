@@ -69,8 +69,8 @@ bool guest_first_word(const char *line, const char *word, bool icase,
 static char *with_args(const char *line, size_t at, bool add)
 {
 	char *args = cmdline_edit(line + at, add);
-	char *out = xasprintf("%.*s%s%s", (int)at, line, *args ? " " : "",
-			      args);
+	char *out =
+		xasprintf("%.*s%s%s", (int)at, line, *args ? " " : "", args);
 
 	free(args);
 	return out;
@@ -209,8 +209,10 @@ char *guest_bootcfg_serial(enum guest_bootcfg kind, const char *text,
 	if (kind == BOOTCFG_GRUBENV && *changed) {
 		if (sb.len > total) {
 			sbuf_release(&sb);
-			err_set(FVM_EXIT_FAIL, "grubenv: the longer kernelopts "
-				"do not fit its %zu bytes", total);
+			err_set(FVM_EXIT_FAIL,
+				"grubenv: the longer kernelopts "
+				"do not fit its %zu bytes",
+				total);
 			return NULL;
 		}
 		while (sb.len < total)
@@ -243,9 +245,10 @@ static int serial_file(struct gctx *x, const char *path,
 		rc = err_context("%s", path);
 	else if (changed && (rc = guest_put_file(x, path, edited,
 						 strlen(edited), -1)) == 0)
-		*(kind == BOOTCFG_GRUB_DEFAULT || kind == BOOTCFG_KERNEL_CMDLINE
-		      ? &n->defaults
-		      : &n->loader) += 1;
+		*(kind == BOOTCFG_GRUB_DEFAULT ||
+				  kind == BOOTCFG_KERNEL_CMDLINE ?
+			  &n->defaults :
+			  &n->loader) += 1;
 	free(edited);
 	free(text);
 	return rc;
@@ -287,18 +290,18 @@ int edit_serial_console(struct gctx *x)
 		const char *path;
 		enum guest_bootcfg kind;
 	} files[] = {
-	    {"/boot/extlinux/extlinux.conf", BOOTCFG_SYSLINUX},
-	    {"/boot/extlinux.conf", BOOTCFG_SYSLINUX},
-	    {"/extlinux.conf", BOOTCFG_SYSLINUX},
-	    {"/boot/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX},
-	    {"/boot/syslinux/extlinux.conf", BOOTCFG_SYSLINUX},
-	    {"/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX},
-	    {"/boot/grub/grub.cfg", BOOTCFG_GRUB_CFG},
-	    {"/boot/grub2/grub.cfg", BOOTCFG_GRUB_CFG},
-	    {"/boot/grub/grubenv", BOOTCFG_GRUBENV},
-	    {"/boot/grub2/grubenv", BOOTCFG_GRUBENV},
-	    {"/etc/default/grub", BOOTCFG_GRUB_DEFAULT},
-	    {"/etc/kernel/cmdline", BOOTCFG_KERNEL_CMDLINE},
+		{ "/boot/extlinux/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/boot/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/boot/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX },
+		{ "/boot/syslinux/extlinux.conf", BOOTCFG_SYSLINUX },
+		{ "/syslinux/syslinux.cfg", BOOTCFG_SYSLINUX },
+		{ "/boot/grub/grub.cfg", BOOTCFG_GRUB_CFG },
+		{ "/boot/grub2/grub.cfg", BOOTCFG_GRUB_CFG },
+		{ "/boot/grub/grubenv", BOOTCFG_GRUBENV },
+		{ "/boot/grub2/grubenv", BOOTCFG_GRUBENV },
+		{ "/etc/default/grub", BOOTCFG_GRUB_DEFAULT },
+		{ "/etc/kernel/cmdline", BOOTCFG_KERNEL_CMDLINE },
 	};
 	static const char *const bls[] = { "/boot/loader/entries",
 					   "/boot/efi/loader/entries",
@@ -312,10 +315,9 @@ int edit_serial_console(struct gctx *x)
 			return -1;
 	/* grub.cfg on the EFI partition is the whole config on older
 	 * guests, a stub that loads the one in /boot on newer ones */
-	if (serial_dir(x, "/boot/efi/EFI", "grub.cfg", BOOTCFG_GRUB_CFG,
-		       &n) < 0 ||
-	    serial_dir(x, "/boot/efi/EFI", "grubenv", BOOTCFG_GRUBENV,
-		       &n) < 0)
+	if (serial_dir(x, "/boot/efi/EFI", "grub.cfg", BOOTCFG_GRUB_CFG, &n) <
+		    0 ||
+	    serial_dir(x, "/boot/efi/EFI", "grubenv", BOOTCFG_GRUBENV, &n) < 0)
 		return -1;
 	for (int i = 0; bls[i]; i++)
 		if (serial_dir(x, bls[i], NULL, BOOTCFG_BLS, &n) < 0)

@@ -19,9 +19,9 @@
 #include "util.h"
 
 #define FIRSTBOOT_RUNNER "/usr/lib/fvm/firstboot.sh"
-#define FIRSTBOOT_DIR "/var/lib/fvm/firstboot"
-#define FIRSTBOOT_UNIT "/etc/systemd/system/fvm-firstboot.service"
-#define FIRSTBOOT_INITD "/etc/init.d/fvm-firstboot"
+#define FIRSTBOOT_DIR	 "/var/lib/fvm/firstboot"
+#define FIRSTBOOT_UNIT	 "/etc/systemd/system/fvm-firstboot.service"
+#define FIRSTBOOT_INITD	 "/etc/init.d/fvm-firstboot"
 
 /* ---- the list of edits ---- */
 
@@ -209,8 +209,10 @@ static char *read_password(const char *path)
 	if (!*line) {
 		explicit_bzero(line, cap);
 		free(line);
-		err_set(FVM_EXIT_USAGE, "root password: the first line of %s "
-			"is empty", name);
+		err_set(FVM_EXIT_USAGE,
+			"root password: the first line of %s "
+			"is empty",
+			name);
 		return NULL;
 	}
 	{
@@ -257,7 +259,8 @@ int guest_edit_parse(struct guest_edits *e, const char *key, const char *value,
 		if (!valid_zone(z)) {
 			err_set(FVM_EXIT_USAGE,
 				"time zone '%s' is no zone name "
-				"(as Europe/Prague)", z);
+				"(as Europe/Prague)",
+				z);
 			free(z);
 			return -1;
 		}
@@ -269,9 +272,10 @@ int guest_edit_parse(struct guest_edits *e, const char *key, const char *value,
 		int rc = 0;
 
 		if (!colon || colon == value)
-			return err_set(FVM_EXIT_USAGE, "%s needs %s, not '%s'",
-				       key, write ? "PATH:CONTENT" :
-				       "HOSTFILE:GUESTPATH", value);
+			return err_set(
+				FVM_EXIT_USAGE, "%s needs %s, not '%s'", key,
+				write ? "PATH:CONTENT" : "HOSTFILE:GUESTPATH",
+				value);
 		first = xstrndup(value, (size_t)(colon - value));
 		second = xstrdup(colon + 1);
 		if (!valid_guest_path(write ? first : second)) {
@@ -321,8 +325,9 @@ int guest_edit_parse(struct guest_edits *e, const char *key, const char *value,
 				       "%s takes yes or no, not '%s'", key,
 				       value);
 		if (on)
-			guest_edits_add(e, key[0] == 's' ? GUEST_SERIAL_CONSOLE
-							 : GUEST_DHCP,
+			guest_edits_add(e,
+					key[0] == 's' ? GUEST_SERIAL_CONSOLE :
+							GUEST_DHCP,
 					NULL, NULL);
 	} else if (!strcmp(key, "machine-id")) {
 		if (strcmp(value, "empty"))
@@ -414,9 +419,10 @@ int guest_edits_parse_file(struct guest_edits *e, const char *path)
 const char *guest_hash_prefix(const char *distro, int major, int minor)
 {
 	/* RHEL 9 and its rebuilds; older ones stay with SHA-512 */
-	static const char *const rhel[] = { "rhel", "centos", "oraclelinux",
-					    "redhat-based", "rocky",
-					    "almalinux", "circle", NULL };
+	static const char *const rhel[] = { "rhel",	   "centos",
+					    "oraclelinux", "redhat-based",
+					    "rocky",	   "almalinux",
+					    "circle",	   NULL };
 
 	if (!distro)
 		return "$6$";
@@ -443,8 +449,10 @@ char *guest_hash_password(const char *password, const char *prefix)
 	cd = xcalloc(1, sizeof(*cd));
 	h = crypt_rn(password, salt, cd, (int)sizeof(*cd));
 	if (!h || h[0] == '*')
-		err_set(FVM_EXIT_FAIL, "root password: libcrypt cannot make "
-			"%s hashes", prefix);
+		err_set(FVM_EXIT_FAIL,
+			"root password: libcrypt cannot make "
+			"%s hashes",
+			prefix);
 	else
 		out = xstrdup(h);
 	explicit_bzero(cd, sizeof(*cd));
@@ -601,8 +609,10 @@ static int guest_user(struct gctx *x, const char *user, int *uid, int *gid,
 		break;
 	}
 	if (rc < 0)
-		err_set(FVM_EXIT_FAIL, "ssh key: no user '%s' with a home in "
-			"the guest's /etc/passwd", user);
+		err_set(FVM_EXIT_FAIL,
+			"ssh key: no user '%s' with a home in "
+			"the guest's /etc/passwd",
+			user);
 	free(text);
 	return rc;
 }
@@ -743,8 +753,8 @@ int edit_copy_in(struct gctx *x, const char *host, const char *guest)
 	isdir = guestfs_is_dir(x->g, guest);
 	if (isdir < 0)
 		return guest_gfs_fail(x->g, guest);
-	target = isdir ? xasprintf("%s/%s", guest, base ? base + 1 : host)
-		       : xstrdup(guest);
+	target = isdir ? xasprintf("%s/%s", guest, base ? base + 1 : host) :
+			 xstrdup(guest);
 	if (guest_make_parent(x, target) < 0)
 		goto out;
 	if (guestfs_upload(x->g, host, target) < 0 ||
@@ -805,9 +815,10 @@ static const char firstboot_initd[] =
 static int firstboot_hook(struct gctx *x)
 {
 	static const char *const rc_dirs[] = {
-		"/etc/rc2.d", "/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d",
-		"/etc/rc.d/rc2.d", "/etc/rc.d/rc3.d", "/etc/rc.d/rc4.d",
-		"/etc/rc.d/rc5.d", NULL };
+		"/etc/rc2.d",	   "/etc/rc3.d",      "/etc/rc4.d",
+		"/etc/rc5.d",	   "/etc/rc.d/rc2.d", "/etc/rc.d/rc3.d",
+		"/etc/rc.d/rc4.d", "/etc/rc.d/rc5.d", NULL
+	};
 	char *inittab, *link;
 	bool missing, sysv = false;
 	int a, b, c;
@@ -921,12 +932,11 @@ int edit_firstboot(struct gctx *x, const char *cmd, int *seq)
 		if (hook < 0)
 			return -1;
 		if (hook == 0)
-			guest_warn(
-			    x->r,
-			    "first-boot commands were queued in " FIRSTBOOT_DIR
-			    " but the guest's init "
-			    "system is not known (systemd, busybox "
-			    "init, SysV rc): nothing will run them");
+			guest_warn(x->r,
+				   "first-boot commands were queued "
+				   "in " FIRSTBOOT_DIR " but the guest's init "
+				   "system is not known (systemd, busybox "
+				   "init, SysV rc): nothing will run them");
 	}
 	(*seq)++;
 	path = xasprintf(FIRSTBOOT_DIR "/%04d", *seq);
@@ -948,10 +958,10 @@ int edit_root_password(struct gctx *x, const char *password)
 		return 0;
 	text = guest_read_text(x, "/etc/shadow", &missing);
 	if (!text)
-		return missing
-			   ? err_set(FVM_EXIT_FAIL, "root password: the "
-						    "guest has no /etc/shadow")
-			   : -1;
+		return missing ? err_set(FVM_EXIT_FAIL,
+					 "root password: the "
+					 "guest has no /etc/shadow") :
+				 -1;
 	prefix = guest_hash_prefix(x->distro, x->major, x->minor);
 	hash = guest_hash_password(password, prefix);
 	if (!hash)

@@ -23,10 +23,10 @@ static bool has_word(const char *line, const char *word)
 
 char *guest_ifupdown_drop(const char *text, const char *nic)
 {
-	static const char *const heads[] = { "auto", "allow-hotplug",
-					     "allow-auto", "iface", "mapping",
-					     "source", "source-directory",
-					     NULL };
+	static const char *const heads[] = {
+		"auto",	   "allow-hotplug", "allow-auto",	"iface",
+		"mapping", "source",	    "source-directory", NULL
+	};
 	struct sbuf sb = SBUF_INIT;
 	const char *p = text ? text : "";
 	bool in_stanza = false;
@@ -47,8 +47,8 @@ char *guest_ifupdown_drop(const char *text, const char *nic)
 				/* "iface eth0 inet static" and its options */
 				size_t w = at + strspn(line + at, " \t");
 
-				in_stanza = !strncmp(line + w, nic,
-						     strlen(nic));
+				in_stanza =
+					!strncmp(line + w, nic, strlen(nic));
 				drop = in_stanza;
 			} else if (!guest_first_word(line, "source", false,
 						     &at) &&
@@ -74,19 +74,18 @@ char *guest_ifupdown_drop(const char *text, const char *nic)
 
 /* ---- DHCP on the first NIC ---- */
 
-#define DHCP_NIC "eth0"
+#define DHCP_NIC    "eth0"
 #define FVM_NETPLAN "/etc/netplan/90-fvm-dhcp.yaml"
-#define FVM_NMCONN \
+#define FVM_NMCONN                                                             \
 	"/etc/NetworkManager/system-connections/fvm-dhcp.nmconnection"
 
 /* Debian's ifupdown: our stanza in interfaces.d, read from interfaces,
  * and the NIC's old stanzas commented out so that they do not fight. */
 static int dhcp_ifupdown(struct gctx *x)
 {
-	static const char stanza[] =
-		"# fvm: DHCP on the first NIC\n"
-		"auto " DHCP_NIC "\n"
-		"iface " DHCP_NIC " inet dhcp\n";
+	static const char stanza[] = "# fvm: DHCP on the first NIC\n"
+				     "auto " DHCP_NIC "\n"
+				     "iface " DHCP_NIC " inet dhcp\n";
 	const char *dir = "/etc/network/interfaces.d";
 	bool missing;
 	char *text = guest_read_text(x, "/etc/network/interfaces", &missing),
@@ -100,10 +99,9 @@ static int dhcp_ifupdown(struct gctx *x)
 	if (!strstr(new, "\nsource /etc/network/interfaces.d/") &&
 	    !str_starts(new, "source /etc/network/interfaces.d/") &&
 	    !strstr(new, "source-directory")) {
-		char *s = xasprintf("%s%s\nsource %s/*\n", new,
-				    *new && new[strlen(new) - 1] != '\n' ? "\n"
-									   : "",
-				    dir);
+		char *s = xasprintf(
+			"%s%s\nsource %s/*\n", new,
+			*new &&new[strlen(new) - 1] != '\n' ? "\n" : "", dir);
 		free(new);
 		new = s;
 	}
@@ -165,12 +163,11 @@ static int dhcp_netplan(struct gctx *x)
 
 static int dhcp_ifcfg(struct gctx *x)
 {
-	static const char ifcfg[] =
-		"# fvm: DHCP on the first NIC\n"
-		"DEVICE=" DHCP_NIC "\n"
-		"TYPE=Ethernet\n"
-		"BOOTPROTO=dhcp\n"
-		"ONBOOT=yes\n";
+	static const char ifcfg[] = "# fvm: DHCP on the first NIC\n"
+				    "DEVICE=" DHCP_NIC "\n"
+				    "TYPE=Ethernet\n"
+				    "BOOTPROTO=dhcp\n"
+				    "ONBOOT=yes\n";
 
 	return guest_put_file(x,
 			      "/etc/sysconfig/network-scripts/ifcfg-" DHCP_NIC,
@@ -189,20 +186,19 @@ static int dhcp_keyfile(struct gctx *x)
 		return err_sys(FVM_EXIT_FAIL, "random connection uuid");
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
 	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-	conn = xasprintf(
-		"# fvm: DHCP on the first NIC\n"
-		"[connection]\n"
-		"id=fvm-dhcp\n"
-		"uuid=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		"%02x%02x%02x%02x%02x%02x\n"
-		"type=ethernet\n"
-		"autoconnect=true\n"
-		"autoconnect-priority=100\n"
-		"\n[ethernet]\n"
-		"\n[ipv4]\nmethod=auto\n"
-		"\n[ipv6]\nmethod=auto\n",
-		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-		u[10], u[11], u[12], u[13], u[14], u[15]);
+	conn = xasprintf("# fvm: DHCP on the first NIC\n"
+			 "[connection]\n"
+			 "id=fvm-dhcp\n"
+			 "uuid=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+			 "%02x%02x%02x%02x%02x%02x\n"
+			 "type=ethernet\n"
+			 "autoconnect=true\n"
+			 "autoconnect-priority=100\n"
+			 "\n[ethernet]\n"
+			 "\n[ipv4]\nmethod=auto\n"
+			 "\n[ipv6]\nmethod=auto\n",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+			 u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 	rc = guest_put_file(x, FVM_NMCONN, conn, strlen(conn), 0600);
 	if (rc == 0 && guestfs_chown(x->g, 0, 0, FVM_NMCONN) < 0)
 		rc = guest_gfs_fail(x->g, FVM_NMCONN);
@@ -248,9 +244,9 @@ int edit_dhcp(struct gctx *x)
 		netplan = guest_is_dir(x, "/etc/netplan");
 		ifupdown = guestfs_is_file(x->g, "/etc/network/interfaces");
 		if (netplan < 0 || ifupdown < 0)
-			return ifupdown < 0
-				   ? guest_gfs_fail(x->g, "/etc/network")
-				   : -1;
+			return ifupdown < 0 ?
+				       guest_gfs_fail(x->g, "/etc/network") :
+				       -1;
 		if (netplan && dhcp_netplan(x) < 0)
 			return -1;
 		if (ifupdown && dhcp_ifupdown(x) < 0)

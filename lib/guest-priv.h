@@ -17,7 +17,7 @@ struct gctx {
 	struct guest_result *r;
 	char *root, *type, *distro;
 	int major, minor;
-	bool debian, rhel; /* families with their own files */
+	bool debian, rhel;   /* families with their own files */
 	struct strv touched; /* for the SELinux relabel */
 };
 
@@ -27,7 +27,7 @@ struct gctx {
 int guest_gfs_fail(guestfs_h *g, const char *what);
 /* A warning for the caller to print; the edit goes on. */
 void guest_warn(struct guest_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* Note a file made or changed, for the SELinux relabel. */
 void guest_touch(struct gctx *x, const char *path);
 /* Whether the guest is Linux; else a warning that what was skipped. */

@@ -99,10 +99,11 @@ static int mount_os(struct gctx *x)
 {
 	static const char *const debian[] = { "debian", "ubuntu", "linuxmint",
 					      "kalilinux", NULL };
-	static const char *const rhel[] = { "rhel", "centos", "fedora",
-					    "scientificlinux", "oraclelinux",
-					    "redhat-based", "rocky",
-					    "almalinux", "circle", NULL };
+	static const char *const rhel[] = { "rhel",	   "centos",
+					    "fedora",	   "scientificlinux",
+					    "oraclelinux", "redhat-based",
+					    "rocky",	   "almalinux",
+					    "circle",	   NULL };
 	guestfs_h *g = x->g;
 	char **roots = guestfs_inspect_os(g), **mps;
 	size_t n = 0;
@@ -381,13 +382,27 @@ static int apply(struct gctx *x, const struct guest_edits *e)
 		const struct guest_edit *d = &e->v[i];
 
 		switch (d->kind) {
-		case GUEST_HOSTNAME: rc = edit_hostname(x, d->a); break;
-		case GUEST_SSH_KEY: rc = edit_ssh_key(x, d->a, d->b); break;
-		case GUEST_TIMEZONE: rc = edit_timezone(x, d->a); break;
-		case GUEST_MACHINE_ID: rc = edit_machine_id(x); break;
-		case GUEST_WRITE: rc = edit_write(x, d->a, d->b); break;
-		case GUEST_COPY_IN: rc = edit_copy_in(x, d->a, d->b); break;
-		case GUEST_FIRSTBOOT: rc = edit_firstboot(x, d->a, &seq); break;
+		case GUEST_HOSTNAME:
+			rc = edit_hostname(x, d->a);
+			break;
+		case GUEST_SSH_KEY:
+			rc = edit_ssh_key(x, d->a, d->b);
+			break;
+		case GUEST_TIMEZONE:
+			rc = edit_timezone(x, d->a);
+			break;
+		case GUEST_MACHINE_ID:
+			rc = edit_machine_id(x);
+			break;
+		case GUEST_WRITE:
+			rc = edit_write(x, d->a, d->b);
+			break;
+		case GUEST_COPY_IN:
+			rc = edit_copy_in(x, d->a, d->b);
+			break;
+		case GUEST_FIRSTBOOT:
+			rc = edit_firstboot(x, d->a, &seq);
+			break;
 		case GUEST_ROOT_PASSWORD:
 			rc = edit_root_password(x, d->a);
 			break;
@@ -397,7 +412,8 @@ static int apply(struct gctx *x, const struct guest_edits *e)
 		case GUEST_DHCP:
 			rc = edit_dhcp(x);
 			break;
-		default: rc = err_set(FVM_EXIT_FAIL, "unknown edit");
+		default:
+			rc = err_set(FVM_EXIT_FAIL, "unknown edit");
 		}
 		if (rc < 0)
 			return -1;
@@ -468,9 +484,10 @@ int guest_customize(const struct guest_target *t, const struct guest_edits *e,
 
 int guest_fstrim(const struct guest_target *t)
 {
-	static const char *const untrimmable[] = { "swap", "unknown",
+	static const char *const untrimmable[] = { "swap",	  "unknown",
 						   "crypto_LUKS", "iso9660",
-						   "squashfs", "udf", NULL };
+						   "squashfs",	  "udf",
+						   NULL };
 	struct gctx x = { 0 };
 	char **fs = NULL;
 	int rc;

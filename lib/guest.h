@@ -13,9 +13,9 @@ enum guest_edit_kind {
 	GUEST_WRITE,	  /* a: guest path, b: content */
 	GUEST_COPY_IN,	  /* a: host file, b: guest path or directory */
 	GUEST_FIRSTBOOT,  /* a: shell command run once at first boot */
-	GUEST_ROOT_PASSWORD, /* a: the password (hashed per VM) */
+	GUEST_ROOT_PASSWORD,  /* a: the password (hashed per VM) */
 	GUEST_SERIAL_CONSOLE, /* console=ttyS0 in the bootloader configs */
-	GUEST_DHCP,	  /* DHCP on the first NIC, the family's way */
+	GUEST_DHCP,	      /* DHCP on the first NIC, the family's way */
 };
 
 struct guest_edit {
@@ -43,8 +43,8 @@ void guest_edits_release(struct guest_edits *e);
  * values are FVM_EXIT_USAGE, unreadable key or password files
  * FVM_EXIT_FAIL.
  */
-int guest_edit_parse(struct guest_edits *e, const char *key,
-		     const char *value, const char *base_dir);
+int guest_edit_parse(struct guest_edits *e, const char *key, const char *value,
+		     const char *base_dir);
 
 /*
  * A customize.conf file: `key = value` lines with the keys above, blank
@@ -67,8 +67,8 @@ struct guest_target {
 };
 
 struct guest_result {
-	int changed;	  /* edits that changed the guest */
-	char **warnings;  /* what was skipped and why, NULL-terminated */
+	int changed;	 /* edits that changed the guest */
+	char **warnings; /* what was skipped and why, NULL-terminated */
 	size_t nwarnings;
 };
 void guest_result_release(struct guest_result *r);

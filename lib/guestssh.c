@@ -69,9 +69,9 @@ int guestssh_make_key(const char *path)
 	}
 	free(dir);
 	{
-		char *argv[] = { "ssh-keygen", "-q",	"-t", "ed25519", "-N",
-				 "",	       "-C",	"fvm", "-f",	  (char *)path,
-				 NULL };
+		char *argv[] = { "ssh-keygen", "-q",	     "-t", "ed25519",
+				 "-N",	       "",	     "-C", "fvm",
+				 "-f",	       (char *)path, NULL };
 
 		rc = proc_run(argv, &out, &err);
 	}

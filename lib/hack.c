@@ -65,8 +65,9 @@ int hack_run(const struct fvm_conf *c, const char *path,
 	if (rc > 0) {
 		char *last = proc_last_line(errout && *errout ? errout : out);
 
-		err_set(FVM_EXIT_FAIL, "hack file %s failed with exit status %d%s%s",
-			path, rc, *last ? ": " : "", last);
+		err_set(FVM_EXIT_FAIL,
+			"hack file %s failed with exit status %d%s%s", path, rc,
+			*last ? ": " : "", last);
 		free(last);
 	}
 	if (output) {

@@ -8,7 +8,10 @@ struct lock {
 	int fd;
 	char *what; /* for messages: "VM 42", "image c7" */
 };
-#define LOCK_INIT { -1, NULL }
+#define LOCK_INIT                                                              \
+	{                                                                      \
+		-1, NULL                                                       \
+	}
 
 /*
  * Take the lock named name ("vm-42", "image-c7", "net-fastvm-nat") in

@@ -15,8 +15,8 @@
 
 #include "util.h"
 
-#define LOG_SOCKET "/dev/log"
-#define LOG_IDENT "fvm"
+#define LOG_SOCKET   "/dev/log"
+#define LOG_IDENT    "fvm"
 #define LOG_LINE_MAX 2048
 
 /*
@@ -36,7 +36,8 @@ const char *log_user(void)
 
 	if (name[0])
 		return name;
-	if (sudo && *sudo && !strchr(sudo, '|') && strlen(sudo) < sizeof(name)) {
+	if (sudo && *sudo && !strchr(sudo, '|') &&
+	    strlen(sudo) < sizeof(name)) {
 		snprintf(name, sizeof(name), "%s", sudo);
 		return name;
 	}

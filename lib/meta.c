@@ -70,15 +70,14 @@ bad:
 	free(version);
 	free(epoch);
 	meta_release(m);
-	return err_set(FVM_EXIT_FAIL,
-		       "description is not in fast-vm's format "
-		       "(1,owner,epoch,profile,note)");
+	return err_set(FVM_EXIT_FAIL, "description is not in fast-vm's format "
+				      "(1,owner,epoch,profile,note)");
 }
 
 char *meta_format_description(const struct vm_meta *m)
 {
-	const char *profile = m->profile && *m->profile ? m->profile
-							 : META_NO_PROFILE;
+	const char *profile =
+		m->profile && *m->profile ? m->profile : META_NO_PROFILE;
 
 	return xasprintf("1,%s,%lld,%s,%s", m->owner ? m->owner : "",
 			 (long long)m->activity, profile,

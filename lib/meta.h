@@ -13,10 +13,10 @@
  * in the persistent definition (virsh desc --config).
  */
 struct vm_meta {
-	char *owner;   /* user name, "" when unknown */
+	char *owner;	 /* user name, "" when unknown */
 	time_t activity; /* last activity, 0 when unknown */
-	char *profile; /* NULL when none ("---") */
-	char *note;    /* "" when none */
+	char *profile;	 /* NULL when none ("---") */
+	char *note;	 /* "" when none */
 };
 
 /* Parse a description; anything not in fast-vm's format gives -1 (err set). */

@@ -134,10 +134,9 @@ char *net_xml(const struct net_spec *s)
 		"%s"
 		"</network>\n",
 		options ? " xmlns:dnsmasq='http://libvirt.org/schemas/"
-			  "network/dnsmasq/1.0'"
-			: "",
-		s->name, bridge, s->subnet, s->subnet,
-		options ? options : "");
+			  "network/dnsmasq/1.0'" :
+			  "",
+		s->name, bridge, s->subnet, s->subnet, options ? options : "");
 	free(options);
 	return xml;
 }
@@ -224,7 +223,8 @@ int net_define(virConnectPtr conn, const struct net_spec *s)
 			goto fail;
 		if (subnet != s->subnet) {
 			err_set(FVM_EXIT_CONFLICT,
-				"network %s exists with subnet 192.168.%d.0/24, "
+				"network %s exists with subnet "
+				"192.168.%d.0/24, "
 				"not 192.168.%d.0/24",
 				s->name, subnet, s->subnet);
 			goto fail;

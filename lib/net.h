@@ -6,9 +6,9 @@
 
 /* What the network looks like (fast-vm's fast-vm-network.xml). */
 struct net_spec {
-	const char *name; /* the network's name (LIBVIRT_NETWORK) */
-	int subnet;       /* S: 192.168.S.0/24, the host is .1 */
-	const char *bridge; /* NULL: the name, as fast-vm does, or
+	const char *name;     /* the network's name (LIBVIRT_NETWORK) */
+	int subnet;	      /* S: 192.168.S.0/24, the host is .1 */
+	const char *bridge;   /* NULL: the name, as fast-vm does, or
 			     * fvmbrS when the name is longer than a Linux
 			     * bridge name may be (15 characters) */
 	const char *hostsdir; /* NULL: DHCP reservations are <host> entries

@@ -89,8 +89,8 @@ static const struct opt *opt_for_key(const struct applet *ap, int key)
 static int getopt_error(int c, char **argv)
 {
 	const char *bad = argv[optind - 1];
-	bool as_short = optopt && optopt < OPT_LONG_BASE &&
-			!str_starts(bad, "--");
+	bool as_short =
+		optopt && optopt < OPT_LONG_BASE && !str_starts(bad, "--");
 
 	if (c == ':' && as_short)
 		return err_set(FVM_EXIT_USAGE, "option -%c needs an argument",
@@ -239,8 +239,7 @@ static const char *positional_noun(enum opt_complete kind)
 	}
 }
 
-static int check_count(const struct applet *ap, int argc, char **argv,
-		       int ind)
+static int check_count(const struct applet *ap, int argc, char **argv, int ind)
 {
 	const struct applet_info *in = ap->info;
 	int n = argc - ind;
@@ -267,8 +266,8 @@ int opt_parse(const struct applet *ap, int argc, char **argv)
 	getopt_tables(ap, &g);
 	optind = 0; /* full re-initialisation of getopt's state */
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, g.shortopts,
-					   g.longopts, &longind)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, g.shortopts, g.longopts,
+					   &longind)) != -1) {
 		const struct opt *o;
 
 		if (c == '?' || c == ':')

@@ -9,32 +9,32 @@
 /* What to offer when completing an option's argument or a positional. */
 enum opt_complete {
 	OPT_C_NONE = 0,
-	OPT_C_FILE,       /* a path: left to the shell */
-	OPT_C_WORDS,      /* one of opt.words (space-separated) */
-	OPT_C_APPLET,     /* an applet name */
-	OPT_C_IMAGE,      /* an imported image */
-	OPT_C_PROFILE,    /* a profile */
+	OPT_C_FILE,    /* a path: left to the shell */
+	OPT_C_WORDS,   /* one of opt.words (space-separated) */
+	OPT_C_APPLET,  /* an applet name */
+	OPT_C_IMAGE,   /* an imported image */
+	OPT_C_PROFILE, /* a profile */
 	OPT_C_IMAGE_OR_PROFILE,
-	OPT_C_VM,         /* a VM number in use */
-	OPT_C_VM_FREE,    /* a VM number not in use */
+	OPT_C_VM,	  /* a VM number in use */
+	OPT_C_VM_FREE,	  /* a VM number not in use */
 	OPT_C_VM_RUNNING, /* a running VM */
 	OPT_C_VM_STOPPED, /* a defined, stopped VM */
-	OPT_C_CONF_KEY,   /* a configuration key (lib/conf's table) */
+	OPT_C_CONF_KEY,	  /* a configuration key (lib/conf's table) */
 	OPT_C__COUNT
 };
 
 /* What an option does with its argument, and to which variable. */
 enum opt_type {
 	OPT_T_END = 0,
-	OPT_T_BOOL,     /* bool *: set to true */
-	OPT_T_SET_INT,  /* int *: set to .val */
-	OPT_T_STRING,   /* const char **: the argument as given */
-	OPT_T_INT,      /* int *: a whole number in [.min, .max] */
-	OPT_T_LONG,     /* long *: a whole number in [.min, .max] */
-	OPT_T_SIZE,     /* uint64_t *: bytes of 10G, 512M (a bare number is GiB) */
-	OPT_T_CHOICE,   /* int *: the index of the argument among .words */
+	OPT_T_BOOL,    /* bool *: set to true */
+	OPT_T_SET_INT, /* int *: set to .val */
+	OPT_T_STRING,  /* const char **: the argument as given */
+	OPT_T_INT,     /* int *: a whole number in [.min, .max] */
+	OPT_T_LONG,    /* long *: a whole number in [.min, .max] */
+	OPT_T_SIZE, /* uint64_t *: bytes of 10G, 512M (a bare number is GiB) */
+	OPT_T_CHOICE,	/* int *: the index of the argument among .words */
 	OPT_T_CALLBACK, /* .cb(opt, arg); arg NULL for an option without one */
-	OPT_T_HELP,     /* -h, --help: implied in every table */
+	OPT_T_HELP,	/* -h, --help: implied in every table */
 };
 
 struct opt;
@@ -50,16 +50,16 @@ typedef int (*opt_cb)(const struct opt *o, const char *arg);
  */
 struct opt {
 	enum opt_type type;
-	int short_name;        /* 'q', or 0 for a long-only option */
+	int short_name;	       /* 'q', or 0 for a long-only option */
 	const char *long_name; /* without "--" */
-	void *value;           /* the bound variable */
+	void *value;	       /* the bound variable */
 	const char *arg;       /* metavariable when it takes one, else NULL */
 	const char *help;
 	enum opt_complete complete;
 	const char *words; /* OPT_C_WORDS candidates, OPT_T_CHOICE's values */
-	long min, max;     /* OPT_T_INT, OPT_T_LONG range */
-	long val;          /* OPT_T_SET_INT value */
-	opt_cb cb;         /* OPT_T_CALLBACK */
+	long min, max;	   /* OPT_T_INT, OPT_T_LONG range */
+	long val;	   /* OPT_T_SET_INT value */
+	opt_cb cb;	   /* OPT_T_CALLBACK */
 };
 
 /* v must point to type: checked at compile time (a type cannot go in
@@ -68,55 +68,80 @@ struct opt {
 #ifdef __CPPCHECK__
 #define OPT_TYPED_(type, v) (v)
 #else
-#define OPT_TYPED_(type, v) _Generic((v), type: (v)) /* NOLINT */
+#define OPT_TYPED_(type, v) _Generic((v), type : (v)) /* NOLINT */
 #endif
 
-#define OPT_END() { .type = OPT_T_END }
-#define OPT_BOOL(s, l, v, h)                                          \
-	{ .type = OPT_T_BOOL, .short_name = (s), .long_name = (l),    \
-	  .value = OPT_TYPED_(bool *, v), .help = (h) }
-#define OPT_SET_INT(s, l, v, i, h)                                    \
-	{ .type = OPT_T_SET_INT, .short_name = (s), .long_name = (l), \
-	  .value = OPT_TYPED_(int *, v), .val = (i), .help = (h) }
-#define OPT_STRING(s, l, v, a, h, c)                                  \
-	{ .type = OPT_T_STRING, .short_name = (s), .long_name = (l),  \
-	  .value = OPT_TYPED_(const char **, v), .arg = (a),          \
-	  .help = (h), .complete = (c) }
+#define OPT_END()                                                              \
+	{                                                                      \
+		.type = OPT_T_END                                              \
+	}
+#define OPT_BOOL(s, l, v, h)                                                   \
+	{                                                                      \
+		.type = OPT_T_BOOL, .short_name = (s), .long_name = (l),       \
+		.value = OPT_TYPED_(bool *, v), .help = (h)                    \
+	}
+#define OPT_SET_INT(s, l, v, i, h)                                             \
+	{                                                                      \
+		.type = OPT_T_SET_INT, .short_name = (s), .long_name = (l),    \
+		.value = OPT_TYPED_(int *, v), .val = (i), .help = (h)         \
+	}
+#define OPT_STRING(s, l, v, a, h, c)                                           \
+	{                                                                      \
+		.type = OPT_T_STRING, .short_name = (s), .long_name = (l),     \
+		.value = OPT_TYPED_(const char **, v), .arg = (a),             \
+		.help = (h), .complete = (c)                                   \
+	}
 /* a string completed from a list of words, checked later by the applet */
-#define OPT_STRING_WORDS(s, l, v, a, h, w)                            \
-	{ .type = OPT_T_STRING, .short_name = (s), .long_name = (l),  \
-	  .value = OPT_TYPED_(const char **, v), .arg = (a),          \
-	  .help = (h), .complete = OPT_C_WORDS, .words = (w) }
-#define OPT_INT(s, l, v, a, h, lo, hi)                                \
-	{ .type = OPT_T_INT, .short_name = (s), .long_name = (l),     \
-	  .value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),     \
-	  .min = (lo), .max = (hi) }
-#define OPT_LONG(s, l, v, a, h, lo, hi)                               \
-	{ .type = OPT_T_LONG, .short_name = (s), .long_name = (l),    \
-	  .value = OPT_TYPED_(long *, v), .arg = (a), .help = (h),    \
-	  .min = (lo), .max = (hi) }
-#define OPT_SIZE(s, l, v, a, h)                                       \
-	{ .type = OPT_T_SIZE, .short_name = (s), .long_name = (l),    \
-	  .value = OPT_TYPED_(uint64_t *, v), .arg = (a), .help = (h) }
-#define OPT_CHOICE(s, l, v, a, h, w)                                  \
-	{ .type = OPT_T_CHOICE, .short_name = (s), .long_name = (l),  \
-	  .value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),     \
-	  .complete = OPT_C_WORDS, .words = (w) }
+#define OPT_STRING_WORDS(s, l, v, a, h, w)                                     \
+	{                                                                      \
+		.type = OPT_T_STRING, .short_name = (s), .long_name = (l),     \
+		.value = OPT_TYPED_(const char **, v), .arg = (a),             \
+		.help = (h), .complete = OPT_C_WORDS, .words = (w)             \
+	}
+#define OPT_INT(s, l, v, a, h, lo, hi)                                         \
+	{                                                                      \
+		.type = OPT_T_INT, .short_name = (s), .long_name = (l),        \
+		.value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),        \
+		.min = (lo), .max = (hi)                                       \
+	}
+#define OPT_LONG(s, l, v, a, h, lo, hi)                                        \
+	{                                                                      \
+		.type = OPT_T_LONG, .short_name = (s), .long_name = (l),       \
+		.value = OPT_TYPED_(long *, v), .arg = (a), .help = (h),       \
+		.min = (lo), .max = (hi)                                       \
+	}
+#define OPT_SIZE(s, l, v, a, h)                                                \
+	{                                                                      \
+		.type = OPT_T_SIZE, .short_name = (s), .long_name = (l),       \
+		.value = OPT_TYPED_(uint64_t *, v), .arg = (a), .help = (h)    \
+	}
+#define OPT_CHOICE(s, l, v, a, h, w)                                           \
+	{                                                                      \
+		.type = OPT_T_CHOICE, .short_name = (s), .long_name = (l),     \
+		.value = OPT_TYPED_(int *, v), .arg = (a), .help = (h),        \
+		.complete = OPT_C_WORDS, .words = (w)                          \
+	}
 /* v is handed to f as o->value; a NULL a makes an option without argument */
-#define OPT_CALLBACK(s, l, v, a, h, f)                                \
-	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
-	  .value = (v), .arg = (a), .help = (h), .cb = (f) }
-#define OPT_CALLBACK_WORDS(s, l, v, a, h, f, w)                       \
-	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
-	  .value = (v), .arg = (a), .help = (h), .cb = (f),           \
-	  .complete = OPT_C_WORDS, .words = (w) }
-#define OPT_CALLBACK_FILE(s, l, v, a, h, f)                           \
-	{ .type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l), \
-	  .value = (v), .arg = (a), .help = (h), .cb = (f),           \
-	  .complete = OPT_C_FILE }
+#define OPT_CALLBACK(s, l, v, a, h, f)                                         \
+	{                                                                      \
+		.type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l),   \
+		.value = (v), .arg = (a), .help = (h), .cb = (f)               \
+	}
+#define OPT_CALLBACK_WORDS(s, l, v, a, h, f, w)                                \
+	{                                                                      \
+		.type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l),   \
+		.value = (v), .arg = (a), .help = (h), .cb = (f),              \
+		.complete = OPT_C_WORDS, .words = (w)                          \
+	}
+#define OPT_CALLBACK_FILE(s, l, v, a, h, f)                                    \
+	{                                                                      \
+		.type = OPT_T_CALLBACK, .short_name = (s), .long_name = (l),   \
+		.value = (v), .arg = (a), .help = (h), .cb = (f),              \
+		.complete = OPT_C_FILE                                         \
+	}
 
 /* Options most applets share, so they read the same everywhere. */
-#define OPT_JSON(v) OPT_BOOL(0, "json", v, "print JSON instead of a table")
+#define OPT_JSON(v)	OPT_BOOL(0, "json", v, "print JSON instead of a table")
 #define OPT_QUIET(v, h) OPT_BOOL('q', "quiet", v, h)
 
 /* Positional counts: max_args OPT_ARGS_ANY takes any number. */
@@ -124,9 +149,9 @@ struct opt {
 
 /* Everything that describes one applet besides its code. */
 struct applet_info {
-	const char *usage;       /* positional part of the synopsis */
+	const char *usage;	 /* positional part of the synopsis */
 	const char *description; /* paragraphs, '\n' separated */
-	const struct opt *opts;  /* ends with OPT_END(); -h is implied */
+	const struct opt *opts;	 /* ends with OPT_END(); -h is implied */
 	/*
 	 * How many positionals it takes, checked by opt_parse: from
 	 * min_args to max_args (OPT_ARGS_ANY: no limit). Both 0 by

@@ -47,8 +47,7 @@ void out_row(struct out_table *t)
 		t->cells = xrealloc(t->cells,
 				    sizeof(*t->cells) * t->cap * t->ncols);
 	}
-	memset(&t->cells[t->rows * t->ncols], 0,
-	       sizeof(*t->cells) * t->ncols);
+	memset(&t->cells[t->rows * t->ncols], 0, sizeof(*t->cells) * t->ncols);
 	t->rows++;
 }
 
@@ -91,8 +90,7 @@ void out_bool(struct out_table *t, unsigned col, bool v)
 	c->text = xstrdup(v ? "yes" : "no");
 }
 
-static long long sort_key(const struct out_table *t, unsigned row,
-			   unsigned col)
+static long long sort_key(const struct out_table *t, unsigned row, unsigned col)
 {
 	const struct cell *c = &t->cells[row * t->ncols + col];
 
@@ -135,8 +133,7 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-static const char *human_text(const struct out_col *col,
-			      const struct cell *c)
+static const char *human_text(const struct out_col *col, const struct cell *c)
 {
 	if (c->text)
 		return c->text;
@@ -211,14 +208,36 @@ void json_put_string(FILE *f, const char *s)
 		size_t n;
 
 		switch (*p) {
-		case '"': fputs("\\\"", f); p++; continue;
-		case '\\': fputs("\\\\", f); p++; continue;
-		case '\n': fputs("\\n", f); p++; continue;
-		case '\r': fputs("\\r", f); p++; continue;
-		case '\t': fputs("\\t", f); p++; continue;
-		case '\b': fputs("\\b", f); p++; continue;
-		case '\f': fputs("\\f", f); p++; continue;
-		default: break;
+		case '"':
+			fputs("\\\"", f);
+			p++;
+			continue;
+		case '\\':
+			fputs("\\\\", f);
+			p++;
+			continue;
+		case '\n':
+			fputs("\\n", f);
+			p++;
+			continue;
+		case '\r':
+			fputs("\\r", f);
+			p++;
+			continue;
+		case '\t':
+			fputs("\\t", f);
+			p++;
+			continue;
+		case '\b':
+			fputs("\\b", f);
+			p++;
+			continue;
+		case '\f':
+			fputs("\\f", f);
+			p++;
+			continue;
+		default:
+			break;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
 			fprintf(f, "\\u%04x", *p);
@@ -237,8 +256,7 @@ void json_put_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_value(FILE *f, const struct out_col *col,
-		       const struct cell *c)
+static void json_value(FILE *f, const struct out_col *col, const struct cell *c)
 {
 	if (!c->set || !c->text)
 		fputs("null", f);

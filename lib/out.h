@@ -19,12 +19,12 @@ struct out_col {
 	const char *title;
 	enum out_type type;
 	unsigned flags;
-	unsigned width; /* table: minimum width (0: the widest value) */
-	unsigned gap;   /* table: blanks before the column (0: two) */
+	unsigned width;	       /* table: minimum width (0: the widest value) */
+	unsigned gap;	       /* table: blanks before the column (0: two) */
 	const char *null_text; /* table: shown for null (NULL: "-") */
 };
-#define OUT_RIGHT 1u       /* right-aligned in the table */
-#define OUT_JSON_ONLY 2u   /* not a table column (detail for scripts) */
+#define OUT_RIGHT     1u /* right-aligned in the table */
+#define OUT_JSON_ONLY 2u /* not a table column (detail for scripts) */
 
 struct out_table;
 

@@ -76,10 +76,19 @@ static char *json_string(struct json_in *j)
 			if (++j->p >= j->end)
 				goto bad;
 			switch (*j->p) {
-			case '"': case '\\': case '/': c = *j->p; break;
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			default: goto bad; /* nothing fvm writes needs more */
+			case '"':
+			case '\\':
+			case '/':
+				c = *j->p;
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			default:
+				goto bad; /* nothing fvm writes needs more */
 			}
 		}
 		sbuf_addc(&b, c);
@@ -167,8 +176,8 @@ int pack_manifest_parse(const char *text, size_t len, struct pack_manifest *m)
 					       "package manifest: bad sha256");
 			}
 			for (size_t i = 0; i < 64; i++)
-				m->sha256[i] = (char)tolower(
-					(unsigned char)str[i]);
+				m->sha256[i] =
+					(char)tolower((unsigned char)str[i]);
 			m->sha256[64] = '\0';
 		}
 		free(key);
@@ -261,7 +270,8 @@ static int scan_range(int fd, uint64_t off, uint64_t end, unsigned char *buf,
 		      struct stream_progress *p)
 {
 	while (off < end) {
-		size_t n = end - off < BUF_SIZE ? (size_t)(end - off) : BUF_SIZE;
+		size_t n =
+			end - off < BUF_SIZE ? (size_t)(end - off) : BUF_SIZE;
 
 		if (pread_full(fd, buf, n, off) < 0)
 			return -1;
@@ -292,8 +302,7 @@ static void hash_zeros(struct stream_hash *h, uint64_t len)
 	}
 }
 
-int pack_scan_disk(int fd, uint64_t size, bool progress,
-		   struct pack_scan *sc)
+int pack_scan_disk(int fd, uint64_t size, bool progress, struct pack_scan *sc)
 {
 	struct stream_hash *h = stream_hash_new("sha256");
 	unsigned char *buf = xmalloc(BUF_SIZE);

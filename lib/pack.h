@@ -14,11 +14,11 @@
  * the image has them, config.xml, hacks.sh and delete-hacks.sh. The tar is
  * compressed with xz (multi-threaded, several blocks) or zstd.
  */
-#define PACK_VERSION	   1
-#define PACK_MANIFEST	   "manifest.json"
-#define PACK_DISK	   "disk.raw"
-#define PACK_MANIFEST_MAX  (64 * 1024)
-#define PACK_FILE_MAX	   (1024 * 1024)
+#define PACK_VERSION	  1
+#define PACK_MANIFEST	  "manifest.json"
+#define PACK_DISK	  "disk.raw"
+#define PACK_MANIFEST_MAX (64 * 1024)
+#define PACK_FILE_MAX	  (1024 * 1024)
 
 enum pack_file { PACK_XML, PACK_HACKS, PACK_DELETE_HACKS, PACK_NFILES };
 /* "config.xml", "hacks.sh", "delete-hacks.sh" */
@@ -26,10 +26,10 @@ extern const char *const pack_file_names[PACK_NFILES];
 
 struct pack_manifest {
 	int version;
-	char *name;	/* the image's name where it was exported */
-	uint64_t size;	/* disk size in bytes */
+	char *name;	 /* the image's name where it was exported */
+	uint64_t size;	 /* disk size in bytes */
 	char sha256[65]; /* of the whole disk, holes read as zeros */
-	char *created;	/* ISO 8601 UTC */
+	char *created;	 /* ISO 8601 UTC */
 };
 /* JSON text of a manifest (malloc'd) */
 char *pack_manifest_json(const struct pack_manifest *m);
@@ -53,8 +53,7 @@ struct pack_scan {
  * finds data; block devices (thin LVs read zeros where unmapped) are
  * read whole. Chunks of zeros inside data are holes too.
  */
-int pack_scan_disk(int fd, uint64_t size, bool progress,
-		   struct pack_scan *sc);
+int pack_scan_disk(int fd, uint64_t size, bool progress, struct pack_scan *sc);
 void pack_scan_release(struct pack_scan *sc);
 
 struct pack_out {
@@ -63,7 +62,7 @@ struct pack_out {
 	uint64_t size;
 	const struct pack_scan *scan;
 	const char *files[PACK_NFILES]; /* paths, NULL when absent */
-	enum stream_codec codec;	/* STREAM_XZ, STREAM_ZSTD, STREAM_GZIP */
+	enum stream_codec codec; /* STREAM_XZ, STREAM_ZSTD, STREAM_GZIP */
 	int out_fd;
 	bool progress;
 };

@@ -27,7 +27,8 @@ static void *worker(void *arg)
 		char prefix[24];
 
 		if (p->n > 1 && p->numbers) {
-			snprintf(prefix, sizeof(prefix), "[%d] ", p->numbers[i]);
+			snprintf(prefix, sizeof(prefix), "[%d] ",
+				 p->numbers[i]);
 			err_set_line_prefix(prefix);
 		}
 		err_clear();

@@ -15,11 +15,20 @@
 #include "tmpl.h"
 #include "util.h"
 
-enum helper_key { K_OP, K_IMAGE, K_VM, K_SIZE, K_SHRINK, K_NUMBER, K_MAC, K__N };
+enum helper_key {
+	K_OP,
+	K_IMAGE,
+	K_VM,
+	K_SIZE,
+	K_SHRINK,
+	K_NUMBER,
+	K_MAC,
+	K__N
+};
 
 static const char *const key_names[K__N] = {
-	[K_OP] = "op",	       [K_IMAGE] = "image",   [K_VM] = "vm",
-	[K_SIZE] = "size",     [K_SHRINK] = "shrink", [K_NUMBER] = "number",
+	[K_OP] = "op",	   [K_IMAGE] = "image",	  [K_VM] = "vm",
+	[K_SIZE] = "size", [K_SHRINK] = "shrink", [K_NUMBER] = "number",
 	[K_MAC] = "mac",
 };
 
@@ -121,8 +130,8 @@ static int check_vm(const struct helper_policy *p, const char *vm, int *n)
 	if (check_name("vm", vm) < 0)
 		return -1;
 	if (strncmp(vm, p->vm_prefix, plen))
-		return invalid("VM disk %s does not start with VM_PREFIX %s", vm,
-			       p->vm_prefix);
+		return invalid("VM disk %s does not start with VM_PREFIX %s",
+			       vm, p->vm_prefix);
 	dash = strrchr(vm, '-');
 	if (!dash || dash < vm + plen + 1)
 		return invalid("%s is not a VM disk name (%sIMAGE-N)", vm,
@@ -197,8 +206,7 @@ static int parse_mac(const char *s, char out[18])
 				       s);
 	}
 	/* a group address, or none at all, is no NIC's */
-	if ((strchr(hex, s[1]) - hex) & 1 ||
-	    !strcmp(s, "00:00:00:00:00:00"))
+	if ((strchr(hex, s[1]) - hex) & 1 || !strcmp(s, "00:00:00:00:00:00"))
 		return invalid("mac %s is not a unicast address", s);
 	memcpy(out, s, 18);
 	return 0;
@@ -332,8 +340,8 @@ char *helper_format(const struct helper_req *r)
 	return sbuf_detach(&b);
 }
 
-bool helper_mac_allowed(const struct helper_policy *p, int n,
-			const char *mac, const char *domain_mac)
+bool helper_mac_allowed(const struct helper_policy *p, int n, const char *mac,
+			const char *domain_mac)
 {
 	char own[18];
 
@@ -389,8 +397,9 @@ int helper_call(const struct helper_req *r)
 		return -1;
 	cfg = client_config();
 	text = helper_format(r);
-	char *argv[] = { "sudo",	 "-n",	"--", exe, "helper",
-			 cfg ? "--config" : NULL, cfg, NULL };
+	char *argv[] = { "sudo", "-n",	   "--",
+			 exe,	 "helper", cfg ? "--config" : NULL,
+			 cfg,	 NULL };
 	o.in = text;
 	o.in_len = strlen(text);
 	rc = proc_run_opts(argv, &o, NULL, &errout);
@@ -415,8 +424,7 @@ int helper_call(const struct helper_req *r)
 			"non-root user fvm needs it for this step (%s); root "
 			"allows FASTVM_GROUP's members with the line "
 			"'fvm helper --sudoers GROUP' prints",
-			*line ? line + 5 + strspn(line + 5, " ") :
-				"no message",
+			*line ? line + 5 + strspn(line + 5, " ") : "no message",
 			helper_op_name(r->op));
 		free(line);
 		rc = -1;
@@ -490,7 +498,8 @@ int helper_release_lease(const char *ip, const char *mac)
 	long n;
 
 	if (!dot || !parse_int(dot + 1, 0, 255, &n))
-		return err_set(FVM_EXIT_USAGE, "'%s' is not a VM's address", ip);
+		return err_set(FVM_EXIT_USAGE, "'%s' is not a VM's address",
+			       ip);
 	r.number = (int)n;
 	snprintf(r.mac, sizeof(r.mac), "%s", mac);
 	/* the helper takes lowercase only; libvirt may keep what the
@@ -525,11 +534,13 @@ char *helper_sudoers_rule(const char *group, const char *exe,
 	if (!exe && !(exe = self = helper_self_exe()))
 		return NULL;
 	if (exe[0] != '/' || !sudoers_word_ok(exe, "/._+-") ||
-	    (config && (config[0] != '/' || !sudoers_word_ok(config, "/._+-")))) {
+	    (config &&
+	     (config[0] != '/' || !sudoers_word_ok(config, "/._+-")))) {
 		err_set(FVM_EXIT_USAGE,
 			"%s cannot be written in a sudoers rule: keep it to "
 			"letters, digits and /._+-",
-			config && exe[0] == '/' && sudoers_word_ok(exe, "/._+-") ?
+			config && exe[0] == '/' &&
+					sudoers_word_ok(exe, "/._+-") ?
 				config :
 				exe);
 		free(self);

@@ -78,8 +78,8 @@ const char *helper_op_name(enum helper_op op);
  * (52:54:00:f5:SS:NN) or the MAC the VM's domain has on the network
  * (domain_mac, NULL when there is no domain).
  */
-bool helper_mac_allowed(const struct helper_policy *p, int n,
-			const char *mac, const char *domain_mac);
+bool helper_mac_allowed(const struct helper_policy *p, int n, const char *mac,
+			const char *domain_mac);
 
 /*
  * Client. helper_call runs `sudo -n FVM helper` (FVM: this binary, by

@@ -56,7 +56,7 @@ static int env_overridden(const char *e, char *const *add)
 /* The child's environment: ours minus what the additions replace. */
 static char **proc_env(char *const *extra)
 {
-	static char *const lc_all[] = {"LC_ALL=C", NULL};
+	static char *const lc_all[] = { "LC_ALL=C", NULL };
 	size_t n = 0, m = 0, i = 0;
 	char **env, **e;
 
@@ -106,9 +106,9 @@ static void proc_pump(int in_fd, const char *in, size_t in_len, int out_fd,
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
 	while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
 		struct pollfd p[3] = {
-		    {.fd = in_fd, .events = POLLOUT},
-		    {.fd = out_fd, .events = POLLIN},
-		    {.fd = err_fd, .events = POLLIN},
+			{ .fd = in_fd, .events = POLLOUT },
+			{ .fd = out_fd, .events = POLLIN },
+			{ .fd = err_fd, .events = POLLIN },
 		};
 
 		if (poll(p, 3, -1) < 0) {
@@ -139,7 +139,7 @@ static void proc_pump(int in_fd, const char *in, size_t in_len, int out_fd,
 		}
 	}
 	if (epipe) {
-		struct timespec zero = {0, 0};
+		struct timespec zero = { 0, 0 };
 
 		sigtimedwait(&pipe_set, NULL, &zero);
 	}
@@ -154,7 +154,7 @@ int proc_run_opts(char *const argv[], const struct proc_opts *o, char **out,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t empty, deflt;
-	int in_p[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
+	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
 	char *path, **env;
 	pid_t pid;
 	int rc, status, ret = -1;
@@ -198,7 +198,7 @@ int proc_run_opts(char *const argv[], const struct proc_opts *o, char **out,
 	posix_spawnattr_setsigmask(&attr, &empty);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF);
+						POSIX_SPAWN_SETSIGDEF);
 	env = proc_env(o->env);
 	rc = posix_spawn(&pid, path, &fa, &attr, argv, env);
 	free(env);

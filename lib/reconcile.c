@@ -87,14 +87,13 @@ char *reconcile_temp_lock(enum reconcile_place where, const char *file,
 			return NULL;
 		return lock_of("image", file, (size_t)(p - file));
 	case RECONCILE_CONF_DIR:
-		for (size_t i = 0; i < sizeof(staged) / sizeof(staged[0]); i++) {
+		for (size_t i = 0; i < sizeof(staged) / sizeof(staged[0]);
+		     i++) {
 			size_t pre = strlen(staged[i][0]);
 
 			if (str_starts(file, staged[i][0]) &&
-			    ends_with(file, staged[i][1], &stem) &&
-			    stem > pre)
-				return lock_of("image", file + pre,
-					       stem - pre);
+			    ends_with(file, staged[i][1], &stem) && stem > pre)
+				return lock_of("image", file + pre, stem - pre);
 		}
 		/* .NAME.fvm-profile-XXXXXX[.old] and .NAME.fvm-profile-rm */
 		if (file[0] != '.' || !(p = strstr(file, ".fvm-profile-")))

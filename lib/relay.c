@@ -94,7 +94,8 @@ static void update_events(struct console *c)
 	virStreamEventUpdateCallback(c->st, ev);
 	if (c->stdin_watch >= 0)
 		virEventUpdateHandle(c->stdin_watch,
-				     c->npending ? 0 : VIR_EVENT_HANDLE_READABLE);
+				     c->npending ? 0 :
+						   VIR_EVENT_HANDLE_READABLE);
 }
 
 static void flush_pending(struct console *c)
@@ -231,9 +232,8 @@ int console_attach(virConnectPtr conn, virDomainPtr dom, bool force)
 			virGetLastErrorMessage());
 		goto out_restore;
 	}
-	c.stdin_watch = virEventAddHandle(STDIN_FILENO,
-					  VIR_EVENT_HANDLE_READABLE, on_stdin,
-					  &c, NULL);
+	c.stdin_watch = virEventAddHandle(
+		STDIN_FILENO, VIR_EVENT_HANDLE_READABLE, on_stdin, &c, NULL);
 	if (c.stdin_watch < 0) {
 		err_set(FVM_EXIT_FAIL, "cannot watch standard input");
 		goto out_callback;

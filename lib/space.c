@@ -79,8 +79,14 @@ int du_file_extents(int fd, uint64_t *allocated, uint64_t *shared)
 /* thin ids of the pool's LVs */
 static int lvm_thin_ids(struct du *d)
 {
-	char *argv[] = { "lvs", "--noheadings", "--separator", ",", "-o",
-			 "lv_name,thin_id,pool_lv", d->c->thinpool_vg, NULL };
+	char *argv[] = { "lvs",
+			 "--noheadings",
+			 "--separator",
+			 ",",
+			 "-o",
+			 "lv_name,thin_id,pool_lv",
+			 d->c->thinpool_vg,
+			 NULL };
 	char *out = NULL, *save = NULL;
 
 	if (lvm_run(argv, &out, NULL) < 0) {
@@ -98,8 +104,8 @@ static int lvm_thin_ids(struct du *d)
 		    strcmp(pool, d->c->thinpool_lv))
 			continue;
 		d->t = xrealloc(d->t, (d->nt + 1) * sizeof(*d->t));
-		d->t[d->nt++] = (struct du_thin){ .name = xstrdup(name),
-						   .id = id };
+		d->t[d->nt++] =
+			(struct du_thin){ .name = xstrdup(name), .id = id };
 	}
 	free(out);
 	return 0;
@@ -107,8 +113,8 @@ static int lvm_thin_ids(struct du *d)
 
 static int pool_message(const char *pool_dev, const char *msg)
 {
-	char *argv[] = { "dmsetup", "message", (char *)pool_dev, "0",
-			 (char *)msg, NULL };
+	char *argv[] = { "dmsetup", "message",	 (char *)pool_dev,
+			 "0",	    (char *)msg, NULL };
 
 	return lvm_run(argv, NULL, NULL);
 }
@@ -121,9 +127,8 @@ static int lvm_thin_ls(struct du *d)
 	struct stat st;
 
 	if (access("/usr/sbin/thin_ls", X_OK) && access("/sbin/thin_ls", X_OK))
-		return err_set(FVM_EXIT_NOTFOUND,
-			       "thin_ls is missing (package "
-			       "thin-provisioning-tools)");
+		return err_set(FVM_EXIT_NOTFOUND, "thin_ls is missing (package "
+						  "thin-provisioning-tools)");
 	if (lvm_thin_ids(d) < 0)
 		return -1;
 	{
@@ -160,10 +165,15 @@ static int lvm_thin_ls(struct du *d)
 			goto out_unlock;
 	}
 	{
-		char *argv[] = { "thin_ls", "--metadata-snap", "--no-headers",
-				 "-o",
-				 "DEV,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES",
-				 meta, NULL };
+		char *argv[] = {
+			"thin_ls",
+			"--metadata-snap",
+			"--no-headers",
+			"-o",
+			"DEV,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES",
+			meta,
+			NULL
+		};
 
 		rc = lvm_run(argv, &out, NULL);
 	}

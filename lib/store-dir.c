@@ -29,16 +29,16 @@ enum dir_disk { DIR_NONE, DIR_IMAGE, DIR_VM_QCOW2, DIR_VM_RAW };
 static const struct {
 	const char *sub, *suffix, *format;
 } dir_files[] = {
-    [DIR_IMAGE] = {"images", ".raw", "raw"},
-    [DIR_VM_QCOW2] = {"vms", ".qcow2", "qcow2"},
-    [DIR_VM_RAW] = {"vms", ".raw", "raw"},
+	[DIR_IMAGE] = { "images", ".raw", "raw" },
+	[DIR_VM_QCOW2] = { "vms", ".qcow2", "qcow2" },
+	[DIR_VM_RAW] = { "vms", ".raw", "raw" },
 };
 
 /* qcow2 as qemu writes it by default: 64 KiB clusters, 16-bit refcounts,
  * header in cluster 0, refcount table in 1, refcount block in 2, L1 from 3. */
-#define QCOW2_MAGIC		 0x514649fbu
-#define QCOW2_CLUSTER_BITS	 16
-#define QCOW2_CLUSTER		 ((uint64_t)1 << QCOW2_CLUSTER_BITS)
+#define QCOW2_MAGIC	   0x514649fbu
+#define QCOW2_CLUSTER_BITS 16
+#define QCOW2_CLUSTER	   ((uint64_t)1 << QCOW2_CLUSTER_BITS)
 /* guest bytes one L1 entry (one L2 table) maps */
 #define QCOW2_L2_SPAN		 (QCOW2_CLUSTER * (QCOW2_CLUSTER / 8))
 #define QCOW2_HEADER_LEN	 112
@@ -49,9 +49,9 @@ static const struct {
 #define QCOW2_INCOMPAT_DATA_FILE 4u
 /* incompatible features that read no other file: dirty, corrupt,
  * compression type, extended L2 entries */
-#define QCOW2_INCOMPAT_KNOWN	 (1u | 2u | 8u | 16u)
-#define QCOW2_EXT_DATA_FILE	 0x44415441u
-#define QCOW2_EXT_CRYPTO	 0x0537be77u
+#define QCOW2_INCOMPAT_KNOWN (1u | 2u | 8u | 16u)
+#define QCOW2_EXT_DATA_FILE  0x44415441u
+#define QCOW2_EXT_CRYPTO     0x0537be77u
 
 static void put_be16(unsigned char *p, uint16_t v)
 {
@@ -138,9 +138,9 @@ static int dir_conflict(const char *name)
 static int dir_create_file(struct store *s, enum dir_disk k, const char *name)
 {
 	char *f = dir_file(k, name);
-	int fd =
-	    openat(dir_fd(s, k), f,
-		   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(dir_fd(s, k), f,
+			O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			0600);
 
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -249,8 +249,9 @@ static int qcow2_read(int fd, const char *name, struct qcow2_info *q)
 	/* a version-3 header is at least 104 bytes; later versions are
 	 * unknown, and so are their fields */
 	if (version != 2 && version != 3)
-		return err_set(FVM_EXIT_FAIL, "%s: unsupported qcow2 version %u",
-			       name, version);
+		return err_set(FVM_EXIT_FAIL,
+			       "%s: unsupported qcow2 version %u", name,
+			       version);
 	if (version == 3 && n < 104)
 		return err_set(FVM_EXIT_FAIL, "%s: short qcow2 header", name);
 	boff = get_be64(h + 8);
@@ -325,8 +326,7 @@ static int qcow2_check_extensions(int fd, const char *name,
 		if (len > end - off)
 			break;
 		if (type == QCOW2_EXT_BACKING_FORMAT)
-			raw = len == 3 &&
-			      pread(fd, fmt, 3, (off_t)off) == 3 &&
+			raw = len == 3 && pread(fd, fmt, 3, (off_t)off) == 3 &&
 			      !memcmp(fmt, "raw", 3);
 		else if (type == QCOW2_EXT_DATA_FILE)
 			return overlay_refused(name,
@@ -380,7 +380,7 @@ static int qcow2_write_overlay(int fd, const char *name, uint64_t size,
 	size_t blen = strlen(backing), hlen;
 	uint64_t l1_size = (size + QCOW2_L2_SPAN - 1) / QCOW2_L2_SPAN;
 	uint64_t l1_clusters =
-	    (l1_size * 8 + QCOW2_CLUSTER - 1) / QCOW2_CLUSTER;
+		(l1_size * 8 + QCOW2_CLUSTER - 1) / QCOW2_CLUSTER;
 	uint64_t clusters;
 
 	if (blen > QCOW2_BACKING_MAX)
@@ -425,9 +425,9 @@ static int qcow2_write_overlay(int fd, const char *name, uint64_t size,
 		put_be16(refblock + 2 * i, 1);
 	if (pwrite(fd, h, hlen, 0) != (ssize_t)hlen ||
 	    pwrite(fd, ref, sizeof(ref), (off_t)QCOW2_CLUSTER) !=
-		(ssize_t)sizeof(ref) ||
+		    (ssize_t)sizeof(ref) ||
 	    pwrite(fd, refblock, 2 * clusters, (off_t)(2 * QCOW2_CLUSTER)) !=
-		(ssize_t)(2 * clusters) ||
+		    (ssize_t)(2 * clusters) ||
 	    ftruncate(fd, (off_t)(clusters * QCOW2_CLUSTER)) < 0)
 		return err_sys(FVM_EXIT_FAIL, "%s: cannot write qcow2", name);
 	return 0;
@@ -570,8 +570,8 @@ static int dir_remove(struct store *s, const char *name, bool image)
 	rc = unlinkat(dir_fd(s, k), f, 0);
 	free(f);
 	if (rc < 0)
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND
-					       : FVM_EXIT_FAIL,
+		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
+						 FVM_EXIT_FAIL,
 			       "cannot remove %s", name);
 	return 0;
 }
@@ -607,8 +607,8 @@ static int dir_rename(struct store *s, const char *from, const char *to)
 	if (rc < 0) {
 		if (errno == EEXIST)
 			return dir_conflict(to);
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND
-					       : FVM_EXIT_FAIL,
+		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
+						 FVM_EXIT_FAIL,
 			       "cannot rename %s to %s", from, to);
 	}
 	return 0;
@@ -679,14 +679,14 @@ static int dir_qemu_img_resize(int fd, const char *name, uint64_t size,
 			     "\"file\":{\"driver\":\"file\","
 			     "\"filename\":\"/dev/fd/3\"}}";
 	char *bytes = xasprintf("%llu", (unsigned long long)size);
-	char *argv[] = {"qemu-img",
-			"resize",
-			"-q",
-			shrink ? "--shrink" : json,
-			shrink ? json : bytes,
-			shrink ? bytes : NULL,
-			NULL};
-	struct proc_opts o = {.fd3 = fd};
+	char *argv[] = { "qemu-img",
+			 "resize",
+			 "-q",
+			 shrink ? "--shrink" : json,
+			 shrink ? json : bytes,
+			 shrink ? bytes : NULL,
+			 NULL };
+	struct proc_opts o = { .fd3 = fd };
 	char *err = NULL, *line;
 	int rc;
 
@@ -717,7 +717,7 @@ static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 {
 	char *f = dir_file(DIR_VM_QCOW2, name);
 	int fd = openat(s->vms_fd, f, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	struct qcow2_info q = {0};
+	struct qcow2_info q = { 0 };
 	uint64_t l1_size, room;
 	unsigned char buf[16];
 	int rc = -1;
@@ -725,8 +725,7 @@ static int dir_resize_qcow2(struct store *s, const char *name, uint64_t size,
 	free(f);
 	if (fd < 0)
 		return err_sys(FVM_EXIT_FAIL, "VM disk %s", name);
-	if (dir_check_overlay(s, fd, name) < 0 ||
-	    qcow2_read(fd, name, &q) < 0)
+	if (dir_check_overlay(s, fd, name) < 0 || qcow2_read(fd, name, &q) < 0)
 		goto out_close;
 	if (size < q.size && !allow_shrink) {
 		err_set(FVM_EXIT_USAGE,
@@ -869,7 +868,7 @@ static int dir_usage(struct store *s, const char *name, struct store_usage *u)
 	if (k == DIR_VM_QCOW2) {
 		char *f = dir_file(k, name);
 		int fd =
-		    openat(s->vms_fd, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			openat(s->vms_fd, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct qcow2_info q;
 		int rc;
 
@@ -964,23 +963,23 @@ static void dir_close(struct store *s)
 }
 
 static const struct store_ops dir_ops = {
-    .kind = "dir",
-    .caps = STORE_CAP_GROWS | STORE_CAP_VMS_READ_IMAGE,
-    .image_create = dir_image_create,
-    .disk_path = dir_disk_path,
-    .disk_format = dir_disk_format,
-    .image_remove = dir_image_remove,
-    .rename = dir_rename,
-    .exists = dir_exists,
-    .vm_clone = dir_vm_clone,
-    .vm_remove = dir_vm_remove,
-    .resize = dir_resize,
-    .usage = dir_usage,
-    .pool_status = dir_pool_status,
-    .list = dir_list,
-    .disk_spec = dir_disk_spec,
-    .vm_check = dir_vm_check,
-    .close = dir_close,
+	.kind = "dir",
+	.caps = STORE_CAP_GROWS | STORE_CAP_VMS_READ_IMAGE,
+	.image_create = dir_image_create,
+	.disk_path = dir_disk_path,
+	.disk_format = dir_disk_format,
+	.image_remove = dir_image_remove,
+	.rename = dir_rename,
+	.exists = dir_exists,
+	.vm_clone = dir_vm_clone,
+	.vm_remove = dir_vm_remove,
+	.resize = dir_resize,
+	.usage = dir_usage,
+	.pool_status = dir_pool_status,
+	.list = dir_list,
+	.disk_spec = dir_disk_spec,
+	.vm_check = dir_vm_check,
+	.close = dir_close,
 };
 
 /* mkdir -p, each new directory 0755. */

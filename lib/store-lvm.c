@@ -48,8 +48,8 @@ static int lvm_err_code(const char *line)
  */
 int lvm_run(char *const argv[], char **out, const char *ok_when)
 {
-	static char *const env[] = {"LVM_SUPPRESS_FD_WARNINGS=1", NULL};
-	const struct proc_opts o = {.env = env, .path = LVM_PATH};
+	static char *const env[] = { "LVM_SUPPRESS_FD_WARNINGS=1", NULL };
+	const struct proc_opts o = { .env = env, .path = LVM_PATH };
 	char *err = NULL, *line;
 	int rc = proc_run_opts(argv, &o, out, &err);
 
@@ -149,11 +149,11 @@ static void lvs_one_release(struct lvs_one *r)
 static int lvm_lvs_one(struct store *s, const char *name, struct lvs_one *r)
 {
 	char *target = xasprintf("%s/%s", s->vg, name);
-	char *argv[] = {"lvs",	"--reportformat",
-			"json", "--units",
-			"b",	"--nosuffix",
-			"-o",	"lv_name,lv_size,pool_lv,data_percent",
-			target, NULL};
+	char *argv[] = { "lvs",	 "--reportformat",
+			 "json", "--units",
+			 "b",	 "--nosuffix",
+			 "-o",	 "lv_name,lv_size,pool_lv,data_percent",
+			 target, NULL };
 	char *out = NULL;
 	int rc = lvm_run(argv, &out, NULL);
 
@@ -208,7 +208,7 @@ static void dm_log_setup(void)
 char *lvm_dm_name(const char *vg, const char *lv, const char *layer)
 {
 	struct sbuf b = SBUF_INIT;
-	const char *parts[2] = {vg, lv};
+	const char *parts[2] = { vg, lv };
 
 	for (int i = 0; i < 2; i++) {
 		if (i)
@@ -257,8 +257,8 @@ static int dm_query(const char *name, int task, struct dm_dev *d)
 	if (!dmt) {
 		pthread_mutex_unlock(&dm_lock);
 		return err_set(FVM_EXIT_FAIL, "device-mapper: %s",
-			       *dm_last_error ? dm_last_error
-					      : "cannot create task");
+			       *dm_last_error ? dm_last_error :
+						"cannot create task");
 	}
 	if (!dm_task_set_name(dmt, name) || !dm_task_no_flush(dmt))
 		goto out_fail;
@@ -309,7 +309,7 @@ out:
  * pool LV itself on LVM versions that activate an unused pool alone. */
 static int lvm_pool_dev(struct store *s, int task, struct dm_dev *d)
 {
-	static const char *const layers[] = {"tpool", NULL};
+	static const char *const layers[] = { "tpool", NULL };
 
 	for (size_t i = 0; i < 2; i++) {
 		char *name = lvm_dm_name(s->vg, s->pool, layers[i]);
@@ -364,7 +364,7 @@ static int lvm_pool_status(struct store *s, struct store_pool *p)
 		p->meta_size = st->total_metadata_blocks * THIN_META_BLOCK;
 		p->meta_used = st->used_metadata_blocks * THIN_META_BLOCK;
 		p->read_only =
-		    st->read_only || st->fail || st->out_of_data_space;
+			st->read_only || st->fail || st->out_of_data_space;
 		p->needs_check = st->needs_check;
 		rc = 0;
 	}
@@ -463,9 +463,9 @@ static int lvm_check_ours(struct store *s, const char *name, uint64_t *size_out)
 		rc = err_set(FVM_EXIT_NOTFOUND, "disk %s/%s not found", s->vg,
 			     name);
 	else if (!r.pool || strcmp(r.pool, s->pool))
-		rc =
-		    err_set(FVM_EXIT_USAGE, "%s/%s is not a thin LV of pool %s",
-			    s->vg, name, s->pool);
+		rc = err_set(FVM_EXIT_USAGE,
+			     "%s/%s is not a thin LV of pool %s", s->vg, name,
+			     s->pool);
 	else if (size_out)
 		*size_out = r.size ? strtoull(r.size, NULL, 10) : 0;
 	lvs_one_release(&r);
@@ -509,8 +509,8 @@ static int lvm_image_create(struct store *s, const char *name, uint64_t size)
 	char *pool = xasprintf("%s/%s", s->vg, s->pool);
 	/* --yes: a new LV's stale signatures are wiped, never asked about
 	 * on a stdin that is /dev/null */
-	char *argv[] = {"lvcreate", "--yes",	  "-n", (char *)name, "-V",
-			bytes,	    "--thinpool", pool, NULL};
+	char *argv[] = { "lvcreate", "--yes",	   "-n", (char *)name, "-V",
+			 bytes,	     "--thinpool", pool, NULL };
 	int rc = lvm_run(argv, NULL, NULL);
 
 	free(bytes);
@@ -574,7 +574,7 @@ static int lvm_remove(struct store *s, const char *name)
 	if (lvm_check_ours(s, name, NULL) < 0)
 		return -1;
 	target = xasprintf("%s/%s", s->vg, name);
-	char *argv[] = {"lvremove", "-f", target, NULL};
+	char *argv[] = { "lvremove", "-f", target, NULL };
 	rc = lvm_run(argv, NULL, NULL);
 	free(target);
 	return rc;
@@ -584,7 +584,7 @@ static int lvm_rename(struct store *s, const char *from, const char *to)
 {
 	if (lvm_check_ours(s, from, NULL) < 0)
 		return -1;
-	char *argv[] = {"lvrename", s->vg, (char *)from, (char *)to, NULL};
+	char *argv[] = { "lvrename", s->vg, (char *)from, (char *)to, NULL };
 	int rc = lvm_run(argv, NULL, NULL);
 
 	/* images are renamed (import names its image last): the node may be
@@ -599,8 +599,8 @@ static int lvm_vm_clone(struct store *s, const char *image, const char *vm)
 	char *origin = xasprintf("%s/%s", s->vg, image);
 	/* no size: a thin snapshot, not an old-style COW one; -kn so it
 	 * activates like any LV after a reboot */
-	char *argv[] = {"lvcreate", "-s",	"-kn",	"-ay",
-			"-n",	    (char *)vm, origin, NULL};
+	char *argv[] = { "lvcreate", "-s",	 "-kn",	 "-ay",
+			 "-n",	     (char *)vm, origin, NULL };
 	int rc = lvm_run(argv, NULL, NULL);
 
 	free(origin);
@@ -623,7 +623,7 @@ static int lvm_resize(struct store *s, const char *name, uint64_t size,
 			       (unsigned long long)cur);
 	bytes = xasprintf("%llub", (unsigned long long)size);
 	target = xasprintf("%s/%s", s->vg, name);
-	char *argv[] = {"lvresize", "-f", "-L", bytes, target, NULL};
+	char *argv[] = { "lvresize", "-f", "-L", bytes, target, NULL };
 	/* a size that rounds to the current extents is not a failure */
 	rc = lvm_run(argv, NULL, "matches existing size");
 	free(bytes);
@@ -652,13 +652,13 @@ static void lvm_list_cb(const char *obj, const char *end, void *arg)
 
 static char **lvm_list(struct store *s, const char *prefix)
 {
-	char *argv[] = {"lvs",	"--reportformat",
-			"json", "--units",
-			"b",	"--nosuffix",
-			"-o",	"lv_name,lv_size,pool_lv",
-			s->vg,	NULL};
+	char *argv[] = { "lvs",	 "--reportformat",
+			 "json", "--units",
+			 "b",	 "--nosuffix",
+			 "-o",	 "lv_name,lv_size,pool_lv",
+			 s->vg,	 NULL };
 	struct strv l = STRV_INIT;
-	struct lvm_list_ctx c = {s, prefix, &l};
+	struct lvm_list_ctx c = { s, prefix, &l };
 	char *out = NULL;
 
 	if (lvm_run(argv, &out, NULL) < 0) {
@@ -680,22 +680,22 @@ static int lvm_disk_spec(struct store *s, const char *name,
 }
 
 static const struct store_ops lvm_ops = {
-    .kind = "lvm",
-    .caps = STORE_CAP_THIN_POOL,
-    .image_create = lvm_image_create,
-    .disk_path = lvm_disk_path,
-    .disk_format = lvm_disk_format,
-    .image_remove = lvm_remove,
-    .rename = lvm_rename,
-    .exists = lvm_exists,
-    .vm_clone = lvm_vm_clone,
-    .vm_remove = lvm_remove,
-    .resize = lvm_resize,
-    .usage = lvm_usage,
-    .pool_status = lvm_pool_status,
-    .list = lvm_list,
-    .disk_spec = lvm_disk_spec,
-    .close = NULL,
+	.kind = "lvm",
+	.caps = STORE_CAP_THIN_POOL,
+	.image_create = lvm_image_create,
+	.disk_path = lvm_disk_path,
+	.disk_format = lvm_disk_format,
+	.image_remove = lvm_remove,
+	.rename = lvm_rename,
+	.exists = lvm_exists,
+	.vm_clone = lvm_vm_clone,
+	.vm_remove = lvm_remove,
+	.resize = lvm_resize,
+	.usage = lvm_usage,
+	.pool_status = lvm_pool_status,
+	.list = lvm_list,
+	.disk_spec = lvm_disk_spec,
+	.close = NULL,
 };
 
 int store_lvm_open(struct store *s, const struct fvm_conf *c)

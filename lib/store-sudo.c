@@ -30,8 +30,7 @@ static int images_are_roots(struct store *s, const char *name)
 		       name, s->inner->kind);
 }
 
-static int sudo_image_create(struct store *s, const char *name,
-			     uint64_t size)
+static int sudo_image_create(struct store *s, const char *name, uint64_t size)
 {
 	if (s->images_via_sudo)
 		return images_are_roots(s, name);
@@ -104,8 +103,7 @@ static int lv_usage_from_sysfs(struct store *s, const char *name,
 	return 0;
 }
 
-static int sudo_usage(struct store *s, const char *name,
-		      struct store_usage *u)
+static int sudo_usage(struct store *s, const char *name, struct store_usage *u)
 {
 	if (s->inner->caps & STORE_CAP_THIN_POOL)
 		return lv_usage_from_sysfs(s, name, u);
@@ -146,20 +144,20 @@ static int sudo_disk_spec(struct store *s, const char *name,
 }
 
 static const struct store_ops sudo_ops = {
-    .kind = "sudo",
-    .image_create = sudo_image_create,
-    .disk_path = sudo_disk_path,
-    .disk_format = sudo_disk_format,
-    .image_remove = sudo_image_remove,
-    .rename = sudo_rename,
-    .exists = sudo_exists,
-    .vm_clone = sudo_vm_clone,
-    .vm_remove = sudo_vm_remove,
-    .resize = sudo_resize,
-    .usage = sudo_usage,
-    .pool_status = sudo_pool_status,
-    .list = sudo_list,
-    .disk_spec = sudo_disk_spec,
+	.kind = "sudo",
+	.image_create = sudo_image_create,
+	.disk_path = sudo_disk_path,
+	.disk_format = sudo_disk_format,
+	.image_remove = sudo_image_remove,
+	.rename = sudo_rename,
+	.exists = sudo_exists,
+	.vm_clone = sudo_vm_clone,
+	.vm_remove = sudo_vm_remove,
+	.resize = sudo_resize,
+	.usage = sudo_usage,
+	.pool_status = sudo_pool_status,
+	.list = sudo_list,
+	.disk_spec = sudo_disk_spec,
 };
 
 static bool cannot_write(int dirfd)

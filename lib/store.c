@@ -363,12 +363,12 @@ int store_check_watermark(struct store *s, int watermark)
 	if (store_pool_status(s, &p) < 0)
 		return -1;
 	data = p.size ? 100.0 * (double)p.used / (double)p.size : 0;
-	meta = p.meta_size ? 100.0 * (double)p.meta_used / (double)p.meta_size
-			   : 0;
+	meta = p.meta_size ? 100.0 * (double)p.meta_used / (double)p.meta_size :
+			     0;
 	if (data <= watermark && meta <= watermark)
 		return 0;
-	where = s->vg ? xasprintf("thin pool %s/%s", s->vg, s->pool)
-		      : xasprintf("store %s", s->dir);
+	where = s->vg ? xasprintf("thin pool %s/%s", s->vg, s->pool) :
+			xasprintf("store %s", s->dir);
 	err_set(FVM_EXIT_FAIL,
 		"%s is %.1f%% used%s, above FVM_POOL_WATERMARK (%d%%): free "
 		"space first (fvm du shows what takes it)",

@@ -11,19 +11,19 @@ struct store;
 
 /* Usage of one disk. */
 struct store_usage {
-	uint64_t size;      /* virtual size in bytes */
+	uint64_t size;	    /* virtual size in bytes */
 	uint64_t allocated; /* bytes backed by storage (mapped / allocated) */
 	bool exists;
 };
 
 /* Usage of the whole pool or store filesystem. */
 struct store_pool {
-	uint64_t size;       /* data capacity in bytes */
-	uint64_t used;       /* data used in bytes */
-	uint64_t meta_size;  /* lvm: metadata capacity, else 0 */
-	uint64_t meta_used;  /* lvm: metadata used, else 0 */
-	bool read_only;      /* lvm: pool switched to read-only */
-	bool needs_check;    /* lvm: pool flagged needs_check */
+	uint64_t size;	    /* data capacity in bytes */
+	uint64_t used;	    /* data used in bytes */
+	uint64_t meta_size; /* lvm: metadata capacity, else 0 */
+	uint64_t meta_used; /* lvm: metadata used, else 0 */
+	bool read_only;	    /* lvm: pool switched to read-only */
+	bool needs_check;   /* lvm: pool flagged needs_check */
 };
 
 /*
@@ -135,7 +135,7 @@ void store_list_free(char **names);
  * disk with it. */
 struct store_disk {
 	const char *type;   /* "block" (lvm) or "file" (dir) */
-	char *path;         /* /dev/VG/NAME or the file (malloc'd) */
+	char *path;	    /* /dev/VG/NAME or the file (malloc'd) */
 	const char *format; /* "raw" or "qcow2" */
 };
 /* dir: FVM_EXIT_NOTFOUND when the disk is missing; lvm: never fails. */

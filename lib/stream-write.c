@@ -24,8 +24,8 @@ struct stream_hash {
 struct stream_hash *stream_hash_new(const char *name)
 {
 	struct stream_hash *h = xcalloc(1, sizeof(*h));
-	const EVP_MD *md = !strcmp(name, "sha512") ? EVP_sha512() :
-						     EVP_sha256();
+	const EVP_MD *md =
+		!strcmp(name, "sha512") ? EVP_sha512() : EVP_sha256();
 
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx || EVP_DigestInit_ex(h->ctx, md, NULL) != 1)
@@ -114,8 +114,9 @@ static int pwrite_all(struct sparse_writer *w, const unsigned char *p,
 				       "device at offset %llu)",
 				       w->what, (unsigned long long)off);
 		if (n <= 0)
-			return err_sys(FVM_EXIT_FAIL, "%s: write at offset %llu",
-				       w->what, (unsigned long long)off);
+			return err_sys(FVM_EXIT_FAIL,
+				       "%s: write at offset %llu", w->what,
+				       (unsigned long long)off);
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
@@ -243,7 +244,8 @@ void progress_update(struct stream_progress *p, uint64_t done)
 			100.0 * (double)done / (double)p->total, r,
 			(int)eta / 60, (int)eta % 60);
 	} else {
-		fprintf(stderr, "\r%s: %s %s %s/s  ", prog_name, p->label, d, r);
+		fprintf(stderr, "\r%s: %s %s %s/s  ", prog_name, p->label, d,
+			r);
 	}
 }
 
@@ -275,8 +277,9 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOSPC)
-			return err_set(FVM_EXIT_FAIL,
-				       "disk full (no space left on the device)");
+			return err_set(
+				FVM_EXIT_FAIL,
+				"disk full (no space left on the device)");
 		if (n <= 0)
 			return err_sys(FVM_EXIT_FAIL, "write");
 		p += n;
@@ -307,9 +310,8 @@ struct stream_enc *stream_enc_new(enum stream_codec codec, int fd)
 		ok = lzma_stream_encoder_mt(&e->lz, &mt) == LZMA_OK;
 	} else if (codec == STREAM_ZSTD) {
 		e->zc = ZSTD_createCCtx();
-		ok = e->zc &&
-		     !ZSTD_isError(ZSTD_CCtx_setParameter(
-			     e->zc, ZSTD_c_compressionLevel, 10));
+		ok = e->zc && !ZSTD_isError(ZSTD_CCtx_setParameter(
+				      e->zc, ZSTD_c_compressionLevel, 10));
 		/* a libzstd built without threads refuses; one thread then */
 		if (ok)
 			ZSTD_CCtx_setParameter(e->zc, ZSTD_c_nbWorkers,

@@ -128,8 +128,10 @@ static ssize_t http_read(struct stream *s, void *buf, size_t len)
 			if (s->src_size < 0) {
 				curl_off_t cl = -1;
 
-				curl_easy_getinfo(s->easy,
-					CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+				curl_easy_getinfo(
+					s->easy,
+					CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+					&cl);
 				if (cl > 0)
 					s->src_size = cl;
 			}
@@ -397,7 +399,10 @@ static ssize_t in_fill(struct stream *s)
 
 enum stream_codec stream_sniff_codec(const unsigned char *p, size_t n)
 {
-	if (n >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6))
+	if (n >= 6 && !memcmp(p,
+			      "\xfd"
+			      "7zXZ\0",
+			      6))
 		return STREAM_XZ;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return STREAM_GZIP;
@@ -434,11 +439,11 @@ int stream_sniff_content(const unsigned char *p, size_t n,
 		return 0;
 	}
 	if (n >= 4 && !memcmp(p, "QFI\xfb", 4)) {
-		uint32_t version = n >= 8 ? (uint32_t)(be64(p) & 0xffffffff) : 0;
+		uint32_t version =
+			n >= 8 ? (uint32_t)(be64(p) & 0xffffffff) : 0;
 
 		if (n < 104)
-			return err_set(FVM_EXIT_FAIL,
-				       "truncated qcow2 header");
+			return err_set(FVM_EXIT_FAIL, "truncated qcow2 header");
 		if (be64(p + 8) != 0)
 			return err_set(FVM_EXIT_FAIL,
 				       "qcow2 disk with a backing file: "
@@ -492,20 +497,28 @@ uint64_t stream_name_size(const char *source)
 const char *stream_codec_name(enum stream_codec c)
 {
 	switch (c) {
-	case STREAM_XZ: return "xz";
-	case STREAM_GZIP: return "gzip";
-	case STREAM_ZSTD: return "zstd";
-	default: return "uncompressed";
+	case STREAM_XZ:
+		return "xz";
+	case STREAM_GZIP:
+		return "gzip";
+	case STREAM_ZSTD:
+		return "zstd";
+	default:
+		return "uncompressed";
 	}
 }
 
 const char *stream_codec_ext(enum stream_codec c)
 {
 	switch (c) {
-	case STREAM_XZ: return "xz";
-	case STREAM_GZIP: return "gz";
-	case STREAM_ZSTD: return "zst";
-	default: return "raw";
+	case STREAM_XZ:
+		return "xz";
+	case STREAM_GZIP:
+		return "gz";
+	case STREAM_ZSTD:
+		return "zst";
+	default:
+		return "raw";
 	}
 }
 
@@ -664,8 +677,9 @@ static ssize_t gz_read(struct stream *s, unsigned char *out, size_t len)
 		if (r == Z_STREAM_END)
 			s->gz_member_end = true;
 		else if (r == Z_DATA_ERROR || r == Z_NEED_DICT)
-			return err_set(FVM_EXIT_FAIL, "%s: corrupt gzip data%s%s",
-				       s->name, s->z.msg ? ": " : "",
+			return err_set(FVM_EXIT_FAIL,
+				       "%s: corrupt gzip data%s%s", s->name,
+				       s->z.msg ? ": " : "",
 				       s->z.msg ? s->z.msg : "");
 		else if (r == Z_MEM_ERROR)
 			return err_set(FVM_EXIT_FAIL, "%s: out of memory",
@@ -697,8 +711,9 @@ static ssize_t zstd_read(struct stream *s, unsigned char *out, size_t len)
 		r = ZSTD_decompressStream(s->zd, &ob, &ib);
 		s->in_pos = ib.pos;
 		if (ZSTD_isError(r))
-			return err_set(FVM_EXIT_FAIL, "%s: corrupt zstd data: %s",
-				       s->name, ZSTD_getErrorName(r));
+			return err_set(FVM_EXIT_FAIL,
+				       "%s: corrupt zstd data: %s", s->name,
+				       ZSTD_getErrorName(r));
 		s->zstd_last = r;
 		if (ob.pos > 0)
 			return (ssize_t)ob.pos;
@@ -732,10 +747,14 @@ static ssize_t dec_read(struct stream *s, unsigned char *out, size_t len)
 	if (s->dec_end)
 		return 0;
 	switch (s->codec) {
-	case STREAM_XZ: return xz_read(s, out, len);
-	case STREAM_GZIP: return gz_read(s, out, len);
-	case STREAM_ZSTD: return zstd_read(s, out, len);
-	default: return plain_read(s, out, len);
+	case STREAM_XZ:
+		return xz_read(s, out, len);
+	case STREAM_GZIP:
+		return gz_read(s, out, len);
+	case STREAM_ZSTD:
+		return zstd_read(s, out, len);
+	default:
+		return plain_read(s, out, len);
 	}
 }
 

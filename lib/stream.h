@@ -42,7 +42,7 @@ struct stream;
 struct stream *stream_open(const char *source, const struct stream_opts *o);
 enum stream_codec stream_codec(const struct stream *s);
 enum stream_content stream_content(const struct stream *s);
-const char *stream_codec_name(enum stream_codec c);	  /* "xz" */
+const char *stream_codec_name(enum stream_codec c); /* "xz" */
 /* Decoded size when known without decoding: a plain regular file's size,
  * a qcow2 disk's virtual size; else -1. */
 int64_t stream_decoded_size(const struct stream *s);
@@ -76,18 +76,18 @@ uint64_t stream_name_size(const char *source);
  * ignored with a warning. Parsed into this for tests.
  */
 struct stream_curl_opts {
-	bool insecure;	   /* -k, --insecure */
-	char *cacert;	   /* --cacert FILE */
-	char *capath;	   /* --capath DIR */
-	char *proxy;	   /* -x, --proxy URL */
-	char *noproxy;	   /* --noproxy LIST */
-	char *user;	   /* -u, --user USER:PASSWORD */
-	char *user_agent;  /* -A, --user-agent TEXT */
+	bool insecure;	      /* -k, --insecure */
+	char *cacert;	      /* --cacert FILE */
+	char *capath;	      /* --capath DIR */
+	char *proxy;	      /* -x, --proxy URL */
+	char *noproxy;	      /* --noproxy LIST */
+	char *user;	      /* -u, --user USER:PASSWORD */
+	char *user_agent;     /* -A, --user-agent TEXT */
 	long connect_timeout; /* --connect-timeout SECONDS */
-	long max_time;	   /* -m, --max-time SECONDS */
-	int ipresolve;	   /* -4: 4, -6: 6, else 0 */
-	struct strv headers; /* -H, --header */
-	struct strv ignored; /* options not understood */
+	long max_time;	      /* -m, --max-time SECONDS */
+	int ipresolve;	      /* -4: 4, -6: 6, else 0 */
+	struct strv headers;  /* -H, --header */
+	struct strv ignored;  /* options not understood */
 };
 int stream_parse_curl_opts(const char *text, struct stream_curl_opts *o);
 void stream_curl_opts_release(struct stream_curl_opts *o);
@@ -102,11 +102,11 @@ void stream_curl_opts_release(struct stream_curl_opts *o);
 #define STREAM_CHUNK (64u * 1024)
 struct sparse_writer {
 	int fd;
-	uint64_t off;	     /* next offset */
-	uint64_t limit;	     /* size of the target (UINT64_MAX: grows) */
-	uint64_t written;    /* bytes really written */
-	const char *what;    /* for messages */
-	void *sha;	     /* EVP_MD_CTX */
+	uint64_t off;	  /* next offset */
+	uint64_t limit;	  /* size of the target (UINT64_MAX: grows) */
+	uint64_t written; /* bytes really written */
+	const char *what; /* for messages */
+	void *sha;	  /* EVP_MD_CTX */
 };
 int sparse_init(struct sparse_writer *w, int fd, uint64_t limit,
 		const char *what);

@@ -40,10 +40,11 @@ int tmpl_check_name(const char *name, const char *what)
 		unsigned char ch = (unsigned char)name[i];
 		if (!(isascii(ch) && isalnum(ch)) && ch != '.' && ch != '-')
 			return err_set(
-			    FVM_EXIT_USAGE,
-			    "%s '%s' contains restricted characters, allowed "
-			    "are only letters, numbers, dot(.) and dash(-)",
-			    what, name);
+				FVM_EXIT_USAGE,
+				"%s '%s' contains restricted characters, "
+				"allowed "
+				"are only letters, numbers, dot(.) and dash(-)",
+				what, name);
 	}
 	/* the name becomes a path component and an lvm/option argument */
 	if (name[0] == '-')
@@ -60,9 +61,9 @@ int tmpl_check_name(const char *name, const char *what)
 		i--;
 	if (i < len && i > 0 && name[i - 1] == '-')
 		return err_set(
-		    FVM_EXIT_USAGE,
-		    "%s '%s' cannot end with '-XX' where XX is a number", what,
-		    name);
+			FVM_EXIT_USAGE,
+			"%s '%s' cannot end with '-XX' where XX is a number",
+			what, name);
 	return 0;
 }
 
@@ -111,8 +112,8 @@ bool tmpl_profile_exists(const char *dir, const char *name)
 	struct stat st;
 	char *d = xasprintf("%s/%s", dir, name);
 	char *f = xasprintf("%s/base_image", d);
-	bool ok = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
-		  is_regular_file(f);
+	bool ok =
+		lstat(d, &st) == 0 && S_ISDIR(st.st_mode) && is_regular_file(f);
 
 	free(f);
 	free(d);
@@ -205,7 +206,7 @@ static char *find_file(const struct fvm_conf *c, const char *name,
 		       const char *image, const char *in_profile,
 		       const char *per_image_fmt, struct sbuf *looked)
 {
-	const char *dirs[2] = {c->user_dir, c->system_dir};
+	const char *dirs[2] = { c->user_dir, c->system_dir };
 	char *path, *file;
 	int pass, i;
 
@@ -299,13 +300,12 @@ int tmpl_resolve_with(const struct fvm_conf *c, const char *name,
 	}
 	sbuf_release(&looked);
 	/* a profile without its own hacks uses its image's, as in fast-vm */
-	src->hacks_path =
-	    hacks ? xstrdup(hacks) :
-		    find_file(c, name, src->image, "hacks.sh", "hacks-%s.sh",
-			      NULL);
+	src->hacks_path = hacks ? xstrdup(hacks) :
+				  find_file(c, name, src->image, "hacks.sh",
+					    "hacks-%s.sh", NULL);
 	src->delete_hacks_path =
-	    find_file(c, src->profile, src->image, "delete-hacks.sh",
-		      "delete-hacks-%s.sh", NULL);
+		find_file(c, src->profile, src->image, "delete-hacks.sh",
+			  "delete-hacks-%s.sh", NULL);
 	src->customize_path = find_file(c, name, src->image, "customize.conf",
 					"customize-%s.conf", NULL);
 	return 0;
@@ -408,8 +408,8 @@ char *tmpl_expand_macros(const struct fvm_conf *c, const char *text,
 
 	cur = xstrdup(text);
 	for (i = 0; i < 6; i++) {
-		next =
-		    replace_all(cur, m[i].macro, m[i].value ? m[i].value : "");
+		next = replace_all(cur, m[i].macro,
+				   m[i].value ? m[i].value : "");
 		free(cur);
 		cur = next;
 	}
@@ -506,7 +506,7 @@ static void insert_first(xmlNode *parent, xmlNode *node)
 	if (node->prev && xmlNodeIsText(node->prev) &&
 	    xmlIsBlankNode(node->prev))
 		xmlAddNextSibling(
-		    node, xmlNewDocText(parent->doc, node->prev->content));
+			node, xmlNewDocText(parent->doc, node->prev->content));
 }
 
 static int rewrite_disk(xmlNode *devices, const struct store_disk *d)
@@ -517,14 +517,14 @@ static int rewrite_disk(xmlNode *devices, const struct store_disk *d)
 	disk = system_disk(devices);
 	if (!disk)
 		return err_set(
-		    FVM_EXIT_FAIL,
-		    "template has no system disk (<disk device='disk'>)");
+			FVM_EXIT_FAIL,
+			"template has no system disk (<disk device='disk'>)");
 	set_attr(disk, "type", d->type);
 
 	driver = first_child(disk, "driver");
 	if (!driver) {
 		driver =
-		    xmlNewDocNode(disk->doc, NULL, BAD_CAST "driver", NULL);
+			xmlNewDocNode(disk->doc, NULL, BAD_CAST "driver", NULL);
 		insert_first(disk, driver);
 	}
 	if (!has_attr(driver, "name"))
@@ -685,7 +685,7 @@ static xmlDoc *parse_domain(const char *text, size_t len)
 	 * through the context instead of stderr */
 	doc = xmlCtxtReadMemory(ctxt, text, (int)len, "template", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING);
+					XML_PARSE_NOWARNING);
 	if (!doc || !ctxt->wellFormed) {
 		e = xmlCtxtGetLastError(ctxt);
 		if (e && e->message) {

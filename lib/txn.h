@@ -24,7 +24,10 @@ struct txn {
 	struct txn_step *steps;
 	size_t n;
 };
-#define TXN_INIT { NULL, 0 }
+#define TXN_INIT                                                               \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 
 void txn_push(struct txn *t, const char *what, txn_undo_fn undo, void *arg,
 	      void (*free_arg)(void *arg));

@@ -361,8 +361,8 @@ int read_file_max(const char *path, size_t max, char **data, size_t *len)
 	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND
-					       : FVM_EXIT_FAIL,
+		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
+						 FVM_EXIT_FAIL,
 			       "cannot open %s", path);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));

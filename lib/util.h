@@ -20,7 +20,10 @@ struct sbuf {
 	char *s;
 	size_t len, cap;
 };
-#define SBUF_INIT { NULL, 0, 0 }
+#define SBUF_INIT                                                              \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 void sbuf_add(struct sbuf *b, const char *s, size_t n);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addf(struct sbuf *b, const char *fmt, ...)
@@ -40,7 +43,10 @@ struct strv {
 	char **v;
 	size_t n, cap;
 };
-#define STRV_INIT { NULL, 0, 0 }
+#define STRV_INIT                                                              \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 void strv_push(struct strv *a, const char *s);
 /* the first n bytes of s */
 void strv_pushn(struct strv *a, const char *s, size_t n);

@@ -79,8 +79,8 @@ int virt_fail_saved(const char *fmt, ...)
 		code = FVM_EXIT_FAIL;
 	}
 	err_set(code, "%s: %s", what,
-		virt_saved.message ? virt_saved.message
-				   : "libvirt gave no reason");
+		virt_saved.message ? virt_saved.message :
+				     "libvirt gave no reason");
 	virResetError(&virt_saved);
 	virResetLastError();
 	return -1;
@@ -124,8 +124,8 @@ xmlDocPtr virt_xml_parse(const char *text, const char *what)
 		/* libxml2's messages end in a newline */
 		while (len && isspace((unsigned char)e->message[len - 1]))
 			len--;
-		err_set(FVM_EXIT_USAGE, "%s is not well-formed XML: %.*s",
-			what, (int)len, e ? e->message : "");
+		err_set(FVM_EXIT_USAGE, "%s is not well-formed XML: %.*s", what,
+			(int)len, e ? e->message : "");
 	}
 	return doc;
 }
@@ -152,9 +152,9 @@ xmlXPathObjectPtr virt_xml_find(xmlDocPtr doc, const char *expr,
 	if (!ctx)
 		abort();
 	if (var)
-		xmlXPathRegisterVariable(ctx, (const xmlChar *)var,
-					 xmlXPathNewString(
-						 (const xmlChar *)value));
+		xmlXPathRegisterVariable(
+			ctx, (const xmlChar *)var,
+			xmlXPathNewString((const xmlChar *)value));
 	res = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
 	xmlXPathFreeContext(ctx);
 	return res;
@@ -352,8 +352,7 @@ static int load_meta(struct vm_entry *e)
 			virResetLastError();
 			return 0;
 		}
-		return virt_fail("cannot read the description of %s",
-				 e->name);
+		return virt_fail("cannot read the description of %s", e->name);
 	}
 	if (meta_parse(desc, &e->meta) == 0)
 		e->has_meta = true;
@@ -394,7 +393,7 @@ struct meta_job {
 	size_t n;
 	atomic_size_t next;
 	pthread_mutex_t lock;
-	int code;     /* the first failure's */
+	int code; /* the first failure's */
 	char *msg;
 };
 
@@ -472,8 +471,8 @@ int virt_list_vms(struct virt *v, const struct fvm_conf *c, bool with_meta,
 		const char *name = virDomainGetName(recs[i]->dom);
 		int state = VIR_DOMAIN_NOSTATE;
 
-		if (!name || !parse_vm_name(c->vm_prefix, name, &e->image,
-					    &e->number))
+		if (!name ||
+		    !parse_vm_name(c->vm_prefix, name, &e->image, &e->number))
 			continue;
 		if (virTypedParamsGetInt(recs[i]->params, recs[i]->nparams,
 					 "state.state", &state) <= 0)
@@ -522,8 +521,9 @@ int virt_find_vm(struct virt *v, const struct fvm_conf *c, int n,
 			if (vms[i].number == n)
 				sbuf_addf(&b, "%s%s", b.len ? ", " : "",
 					  vms[i].name);
-		err_set(FVM_EXIT_CONFLICT, "VM number %d is taken by several "
-					   "domains: %s",
+		err_set(FVM_EXIT_CONFLICT,
+			"VM number %d is taken by several "
+			"domains: %s",
 			n, b.s);
 		sbuf_release(&b);
 		virt_vms_free(vms, len);
@@ -617,8 +617,8 @@ virDomainPtr virt_define_opt(struct virt *v, const char *xml, bool validate)
 		return NULL;
 	}
 	virResetLastError();
-	dom = virDomainDefineXMLFlags(v->conn, xml,
-				      validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
+	dom = virDomainDefineXMLFlags(
+		v->conn, xml, validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
 	if (!dom) {
 		/* another client may have taken the name since the lookup */
 		bool taken = virt_last_code() == VIR_ERR_OPERATION_FAILED &&
@@ -866,7 +866,8 @@ int virt_destroy(virDomainPtr dom)
 
 int virt_shutdown(virDomainPtr dom)
 {
-	if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0)
+	if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) ==
+	    0)
 		return 0;
 	/* a driver without the ACPI method (the test driver) has one way */
 	if (virt_flag_refused() && virDomainShutdown(dom) == 0)
@@ -949,8 +950,7 @@ static int dom_state(virDomainPtr dom, int *state)
 	return virt_fail("cannot get the state of %s", dom_name(dom));
 }
 
-int virt_wait_state(struct virt *v, virDomainPtr dom, int state,
-		    int timeout_ms)
+int virt_wait_state(struct virt *v, virDomainPtr dom, int state, int timeout_ms)
 {
 	struct waiter *w;
 	pthread_condattr_t attr;
@@ -958,8 +958,9 @@ int virt_wait_state(struct virt *v, virDomainPtr dom, int state,
 	int id, cur = VIR_DOMAIN_NOSTATE, rc;
 
 	if (!v->events)
-		return err_set(FVM_EXIT_FAIL, "waiting for %s needs events "
-					      "(virt_open with events)",
+		return err_set(FVM_EXIT_FAIL,
+			       "waiting for %s needs events "
+			       "(virt_open with events)",
 			       dom_name(dom));
 	w = xcalloc(1, sizeof(*w));
 	pthread_mutex_init(&w->lock, NULL);

@@ -23,11 +23,11 @@ virConnectPtr virt_conn(struct virt *v);
 
 /* A VM as fvm sees it: a domain named ${VM_PREFIX}IMAGE-N. */
 struct vm_entry {
-	int number;      /* N, or -1 for an image's base VM */
-	char *name;      /* domain name */
-	char *image;     /* IMAGE part of the name */
-	int state;       /* virDomainState */
-	bool has_meta;   /* description in fast-vm's format */
+	int number;    /* N, or -1 for an image's base VM */
+	char *name;    /* domain name */
+	char *image;   /* IMAGE part of the name */
+	int state;     /* virDomainState */
+	bool has_meta; /* description in fast-vm's format */
 	struct vm_meta meta;
 	virDomainPtr dom;
 };

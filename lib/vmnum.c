@@ -46,7 +46,8 @@ static int parse_token(const char *tok, int min, int max, struct vmlist *l)
 
 	if (digits(&p, &a) < 0)
 		return err_set(FVM_EXIT_USAGE,
-			       "'%s' is not a VM number or range (N, N-M)", tok);
+			       "'%s' is not a VM number or range (N, N-M)",
+			       tok);
 	b = a;
 	if (*p == '-') {
 		p++;
@@ -58,10 +59,10 @@ static int parse_token(const char *tok, int min, int max, struct vmlist *l)
 	}
 	if (*p)
 		return err_set(FVM_EXIT_USAGE,
-			       "'%s' is not a VM number or range (N, N-M)", tok);
+			       "'%s' is not a VM number or range (N, N-M)",
+			       tok);
 	if (a > b)
-		return err_set(FVM_EXIT_USAGE,
-			       "range %s runs backwards", tok);
+		return err_set(FVM_EXIT_USAGE, "range %s runs backwards", tok);
 	if (a < min || b > max)
 		return err_set(FVM_EXIT_USAGE,
 			       "VM number %ld is out of range %d-%d",

@@ -19,8 +19,7 @@ static const char *opt_problem(const struct opt *o)
 	case OPT_T_INT:
 	case OPT_T_LONG:
 	case OPT_T_SIZE:
-		return o->value && o->arg ? NULL :
-					    "an argument and a variable";
+		return o->value && o->arg ? NULL : "an argument and a variable";
 	case OPT_T_CHOICE:
 		return o->value && o->arg && o->words ? NULL :
 							"words to choose from";

@@ -78,16 +78,19 @@ int main(void)
 	CHECK_INT("config errors are usage errors", FVM_EXIT_USAGE, err_code());
 	conf_release(&c);
 
-	CHECK_INT("negative subnet refused", -1, parse(&c, "SUBNET_NUMBER=-1\n"));
+	CHECK_INT("negative subnet refused", -1,
+		  parse(&c, "SUBNET_NUMBER=-1\n"));
 	conf_release(&c);
-	CHECK_INT("subnet with text refused", -1, parse(&c, "SUBNET_NUMBER=2x\n"));
+	CHECK_INT("subnet with text refused", -1,
+		  parse(&c, "SUBNET_NUMBER=2x\n"));
 	conf_release(&c);
 	CHECK_INT("empty prefix refused", -1, parse(&c, "VM_PREFIX=\n"));
 	CHECK_STR("empty prefix message",
 		  "/etc/fast-vm.conf:1: VM_PREFIX must not be empty, not ''",
 		  err_msg());
 	conf_release(&c);
-	CHECK_INT("prefix with slash refused", -1, parse(&c, "VM_PREFIX=a/b\n"));
+	CHECK_INT("prefix with slash refused", -1,
+		  parse(&c, "VM_PREFIX=a/b\n"));
 	conf_release(&c);
 	CHECK_INT("line without =", -1, parse(&c, "VM_PREFIX\n"));
 	CHECK_STR("line without = message",
@@ -113,9 +116,11 @@ int main(void)
 	conf_release(&c);
 	CHECK_INT("lvm without VG refused", -1, parse(&c, "FVM_STORAGE=lvm\n"));
 	conf_release(&c);
-	CHECK_INT("backwards range refused", -1, parse(&c, "FVM_VM_RANGE=50-40\n"));
+	CHECK_INT("backwards range refused", -1,
+		  parse(&c, "FVM_VM_RANGE=50-40\n"));
 	conf_release(&c);
-	CHECK_INT("range into .2 refused", -1, parse(&c, "FVM_VM_RANGE=2-40\n"));
+	CHECK_INT("range into .2 refused", -1,
+		  parse(&c, "FVM_VM_RANGE=2-40\n"));
 	conf_release(&c);
 	CHECK_INT("relative store dir refused", -1,
 		  parse(&c, "FVM_STORE_DIR=var/lib\n"));

@@ -41,11 +41,15 @@ int main(void)
 	CHECK_INT("hostname with an empty label", FVM_EXIT_USAGE,
 		  parse1("hostname", "a..b", &e));
 	CHECK_INT("hostname label of 64", FVM_EXIT_USAGE,
-		  parse1("hostname", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &e));
+		  parse1("hostname",
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 &e));
 	CHECK_INT("hostname label of 63", 0,
-		  parse1("hostname", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &e));
+		  parse1("hostname",
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 &e));
 
 	CHECK_INT("timezone", 0, parse1("timezone", "Europe/Prague", &e));
 	CHECK_STR("timezone kept", "Europe/Prague", e.v[0].a);
@@ -82,8 +86,10 @@ int main(void)
 	write_file(path, "# comment\nssh-ed25519 AAAAC3Nza one\n\n"
 			 "ssh-rsa AAAAB3Nza two\n");
 	CHECK_INT("ssh-key for root", 0, parse1("ssh-key", path, &e));
-	CHECK_STR("ssh-key lines", "ssh-ed25519 AAAAC3Nza one\n"
-				   "ssh-rsa AAAAB3Nza two\n", e.v[0].a);
+	CHECK_STR("ssh-key lines",
+		  "ssh-ed25519 AAAAC3Nza one\n"
+		  "ssh-rsa AAAAB3Nza two\n",
+		  e.v[0].a);
 	CHECK("ssh-key user root", e.v[0].b == NULL);
 	{
 		char *v = NULL;

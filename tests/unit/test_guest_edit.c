@@ -137,7 +137,7 @@ static void test_cmdline(void)
 	CHECK_STR("cmdline: empty", SERIAL, s);
 	free(s);
 	s = guest_cmdline_serial(
-	    "  a\tdyndbg=\"file x.c +p\"  console=tty1 b ");
+		"  a\tdyndbg=\"file x.c +p\"  console=tty1 b ");
 	CHECK_STR("cmdline: quotes keep words together, blanks squeezed",
 		  "a dyndbg=\"file x.c +p\" b " SERIAL, s);
 	free(s);
@@ -203,23 +203,23 @@ static void test_bootcfg(void)
 	free(s);
 
 	s = bootcfg(
-	    BOOTCFG_GRUB_CFG,
-	    "set linux_gfx_mode=\nmenuentry 'Debian' {\n"
-	    "\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=u ro  quiet\n"
-	    "\tinitrd\t/boot/initrd.img-6.1.0-18-amd64\n}\n"
-	    "menuentry 'old' {\n"
-	    "  linux16 /vmlinuz-3.10 root=/dev/vda1 console=ttyS0,9600\n"
-	    "  linuxefi /vmlinuz\n}\n",
-	    &n);
-	CHECK_STR(
-	    "grub.cfg: linux, linux16, linuxefi lines, path first",
-	    "set linux_gfx_mode=\nmenuentry 'Debian' {\n"
-	    "\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=u ro quiet " SERIAL
-	    "\n\tinitrd\t/boot/initrd.img-6.1.0-18-amd64\n}\n"
-	    "menuentry 'old' {\n"
-	    "  linux16 /vmlinuz-3.10 root=/dev/vda1 " SERIAL "\n"
-	    "  linuxefi /vmlinuz " SERIAL "\n}\n",
-	    s);
+		BOOTCFG_GRUB_CFG,
+		"set linux_gfx_mode=\nmenuentry 'Debian' {\n"
+		"\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=u ro  quiet\n"
+		"\tinitrd\t/boot/initrd.img-6.1.0-18-amd64\n}\n"
+		"menuentry 'old' {\n"
+		"  linux16 /vmlinuz-3.10 root=/dev/vda1 console=ttyS0,9600\n"
+		"  linuxefi /vmlinuz\n}\n",
+		&n);
+	CHECK_STR("grub.cfg: linux, linux16, linuxefi lines, path first",
+		  "set linux_gfx_mode=\nmenuentry 'Debian' {\n"
+		  "\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=u ro "
+		  "quiet " SERIAL
+		  "\n\tinitrd\t/boot/initrd.img-6.1.0-18-amd64\n}\n"
+		  "menuentry 'old' {\n"
+		  "  linux16 /vmlinuz-3.10 root=/dev/vda1 " SERIAL "\n"
+		  "  linuxefi /vmlinuz " SERIAL "\n}\n",
+		  s);
 	CHECK_INT("grub.cfg: three lines", 3, n);
 	free(s);
 	s = bootcfg(BOOTCFG_GRUB_CFG, "insmod blscfg\nblscfg\n", &n);
@@ -227,10 +227,10 @@ static void test_bootcfg(void)
 	free(s);
 
 	s = bootcfg(
-	    BOOTCFG_BLS,
-	    "title Fedora\nversion 6.5\nlinux /vmlinuz-6.5\n"
-	    "options root=UUID=u ro rhgb quiet\ngrub_users $grub_users\n",
-	    &n);
+		BOOTCFG_BLS,
+		"title Fedora\nversion 6.5\nlinux /vmlinuz-6.5\n"
+		"options root=UUID=u ro rhgb quiet\ngrub_users $grub_users\n",
+		&n);
 	CHECK_STR("BLS entry: options line",
 		  "title Fedora\nversion 6.5\nlinux /vmlinuz-6.5\n"
 		  "options root=UUID=u ro rhgb quiet " SERIAL
@@ -278,14 +278,14 @@ static void test_bootcfg(void)
 static void test_ifupdown(void)
 {
 	char *s = guest_ifupdown_drop(
-	    "source /etc/network/interfaces.d/*\n\n"
-	    "auto lo\niface lo inet loopback\n\n"
-	    "allow-hotplug eth0\niface eth0 inet static\n"
-	    "    address 10.0.0.5/24\n    # a comment\n"
-	    "    gateway 10.0.0.1\n\n"
-	    "iface eth0:1 inet static\n    address 10.0.1.5\n"
-	    "auto eth1\niface eth1 inet dhcp\n",
-	    "eth0");
+		"source /etc/network/interfaces.d/*\n\n"
+		"auto lo\niface lo inet loopback\n\n"
+		"allow-hotplug eth0\niface eth0 inet static\n"
+		"    address 10.0.0.5/24\n    # a comment\n"
+		"    gateway 10.0.0.1\n\n"
+		"iface eth0:1 inet static\n    address 10.0.1.5\n"
+		"auto eth1\niface eth1 inet dhcp\n",
+		"eth0");
 
 	CHECK_STR("ifupdown: eth0's stanza and auto line out, others kept",
 		  "source /etc/network/interfaces.d/*\n\n"
@@ -339,7 +339,7 @@ static void test_parse(const char *dir)
 static void test_appliance(const char *dir)
 {
 	char sub[256], path[300];
-	const char *files[] = {"kernel", "initrd", "root"};
+	const char *files[] = { "kernel", "initrd", "root" };
 
 	unsetenv("LIBGUESTFS_PATH");
 	CHECK_STR("appliance: a path is taken as it is", "/nonexistent/app",
@@ -358,13 +358,13 @@ static void test_appliance(const char *dir)
 	CHECK("appliance: the message names the key and the tool",
 	      strstr(err_msg(), "FASTVM_APPLIANCE: no directory "
 				"/nonexistent/app") &&
-		  strstr(err_msg(), "libguestfs-make-fixed-appliance"));
+		      strstr(err_msg(), "libguestfs-make-fixed-appliance"));
 	snprintf(sub, sizeof(sub), "%s/appliance", dir);
 	mkdir(sub, 0755);
 	err_clear();
 	CHECK("appliance: an empty directory fails",
 	      guest_appliance_check(sub) < 0 &&
-		  strstr(err_msg(), "holds no fixed appliance"));
+		      strstr(err_msg(), "holds no fixed appliance"));
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", sub, files[i]);
 		write_file(path, "x");

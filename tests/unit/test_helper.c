@@ -40,12 +40,14 @@ int main(void)
 		      !strcmp(r.image, "fvm-c7") && !strcmp(r.vm, "fvm-c7-42"));
 	CHECK_INT("keys in any order", 0,
 		  code_of("vm=fvm-c7-42\nop=clone\nimage=fvm-c7\n"));
-	CHECK_INT("remove parses", 0, code_of("op=remove\nvm=fvm-c7.1-x-220\n"));
+	CHECK_INT("remove parses", 0,
+		  code_of("op=remove\nvm=fvm-c7.1-x-220\n"));
 	CHECK_INT("resize parses", 0,
 		  code_of("op=resize\nvm=fvm-c7-20\nsize=21474836480\n"
 			  "shrink=yes\n"));
 	CHECK_INT("release-lease parses", 0,
-		  code_of("op=release-lease\nnumber=42\nmac=52:54:00:f5:16:2a\n"));
+		  code_of("op=release-lease\nnumber=42\nmac=52:54:00:f5:16:"
+			  "2a\n"));
 	CHECK_INT("check parses", 0, code_of("op=check\n"));
 	CHECK_INT("image names may hold dashes", 0,
 		  code_of("op=clone\nimage=fvm-deb-bookworm\n"
@@ -65,7 +67,8 @@ int main(void)
 	CHECK("unknown key", refused("op=remove\nvm=fvm-c7-42\npath=/etc\n"));
 	CHECK("key case matters", refused("OP=check\n"));
 	CHECK("key with blank", refused("op =check\n"));
-	CHECK("duplicate key", refused("op=remove\nvm=fvm-c7-42\nvm=fvm-c7-43\n"));
+	CHECK("duplicate key",
+	      refused("op=remove\nvm=fvm-c7-42\nvm=fvm-c7-43\n"));
 	CHECK("duplicate op", refused("op=check\nop=remove\nvm=fvm-c7-42\n"));
 	CHECK("no op", refused("vm=fvm-c7-42\n"));
 	CHECK("unknown op", refused("op=lvremove\nvm=fvm-c7-42\n"));
@@ -78,7 +81,8 @@ int main(void)
 	CHECK("NUL in request",
 	      helper_parse("op=remove\nvm=fvm\0c7-42\n", 24, &pol, &r) < 0 &&
 		      err_code() == HELPER_EXIT_INVALID);
-	CHECK("byte beyond ASCII", refused("op=remove\nvm=fvm-c\xc3\xa9" "7-42\n"));
+	CHECK("byte beyond ASCII", refused("op=remove\nvm=fvm-c\xc3\xa9"
+					   "7-42\n"));
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "op=remove\nvm=fvm-", 17);
 	memcpy(big + 17 + 300, "-42\n", 5);
@@ -95,8 +99,7 @@ int main(void)
 	      refused("op=remove\nvm=fvm-42\n"));
 	CHECK("vm with /", refused("op=remove\nvm=fvm-c7/../x-42\n"));
 	CHECK("vm with ..", refused("op=remove\nvm=fvm-..-42\n"));
-	CHECK("vm with newline",
-	      refused("op=remove\nvm=fvm-c7\n-42\n"));
+	CHECK("vm with newline", refused("op=remove\nvm=fvm-c7\n-42\n"));
 	CHECK("vm -rf", refused("op=remove\nvm=-rf\n"));
 	CHECK("vm whose image is -rf", refused("op=remove\nvm=fvm--rf-42\n"));
 	CHECK("vm whose image holds _ (no image name does)",
@@ -122,7 +125,8 @@ int main(void)
 	      refused("op=clone\nimage=fvm-c7-42\nvm=fvm-c7-42-43\n"));
 	CHECK("clone image outside the prefix",
 	      refused("op=clone\nimage=c7\nvm=fvm-c7-42\n"));
-	CHECK("clone image -rf", refused("op=clone\nimage=-rf\nvm=fvm-c7-42\n"));
+	CHECK("clone image -rf",
+	      refused("op=clone\nimage=-rf\nvm=fvm-c7-42\n"));
 
 	/* numbers, sizes, MACs */
 	CHECK("number out of range",
@@ -131,11 +135,11 @@ int main(void)
 	      refused("op=release-lease\nnumber=0\nmac=52:54:00:f5:16:00\n"));
 	CHECK("number negative",
 	      refused("op=release-lease\nnumber=-1\nmac=52:54:00:f5:16:2a\n"));
-	CHECK("number huge",
-	      refused("op=release-lease\nnumber=4294967338\n"
-		      "mac=52:54:00:f5:16:2a\n"));
+	CHECK("number huge", refused("op=release-lease\nnumber=4294967338\n"
+				     "mac=52:54:00:f5:16:2a\n"));
 	CHECK("size zero", refused("op=resize\nvm=fvm-c7-42\nsize=0\n"));
-	CHECK("size below 1 MiB", refused("op=resize\nvm=fvm-c7-42\nsize=4096\n"));
+	CHECK("size below 1 MiB",
+	      refused("op=resize\nvm=fvm-c7-42\nsize=4096\n"));
 	CHECK("size with unit", refused("op=resize\nvm=fvm-c7-42\nsize=20G\n"));
 	CHECK("size beyond 64 TiB",
 	      refused("op=resize\nvm=fvm-c7-42\nsize=70368744177665\n"));
@@ -199,8 +203,7 @@ int main(void)
 	code_of("op=remove\nvm=fvm-c7\x1b[2J-42\n");
 	CHECK("message without escape", !strchr(err_msg(), '\x1b'));
 	code_of("op=remove\n\x1b[2J=x\n");
-	CHECK("unknown key message without escape",
-	      !strchr(err_msg(), '\x1b'));
+	CHECK("unknown key message without escape", !strchr(err_msg(), '\x1b'));
 
 	/* sudoers */
 	rule = helper_sudoers_rule("libvirt", "/usr/local/bin/fvm", NULL);

@@ -46,7 +46,8 @@ int main(void)
 		return 1;
 	setenv("FVM_LOCK_DIR", dir, 1);
 
-	CHECK_INT("exclusive lock", 0, lock_take(&a, "vm-42", "VM 42", true, 1000));
+	CHECK_INT("exclusive lock", 0,
+		  lock_take(&a, "vm-42", "VM 42", true, 1000));
 	/* flock is per open file: a second open in a child conflicts */
 	pid = fork();
 	if (pid == 0) {
@@ -73,13 +74,17 @@ int main(void)
 	usleep(300000);
 	lock_drop(&a);
 	waitpid(pid, &st, 0);
-	CHECK_INT("waiter gets the lock once it is dropped", 0, WEXITSTATUS(st));
-	CHECK_INT("shared lock", 0, lock_take(&a, "image-c7", "image c7", false, 100));
+	CHECK_INT("waiter gets the lock once it is dropped", 0,
+		  WEXITSTATUS(st));
+	CHECK_INT("shared lock", 0,
+		  lock_take(&a, "image-c7", "image c7", false, 100));
 	pid = fork();
 	if (pid == 0) {
 		struct lock c = LOCK_INIT;
 
-		_exit(lock_take(&c, "image-c7", "image c7", false, 100) == 0 ? 0 : 1);
+		_exit(lock_take(&c, "image-c7", "image c7", false, 100) == 0 ?
+			      0 :
+			      1);
 	}
 	waitpid(pid, &st, 0);
 	CHECK_INT("two shared holders", 0, WEXITSTATUS(st));
@@ -87,7 +92,9 @@ int main(void)
 	if (pid == 0) {
 		struct lock c = LOCK_INIT;
 
-		_exit(lock_take(&c, "image-c7", "image c7", true, 100) == 0 ? 0 : 1);
+		_exit(lock_take(&c, "image-c7", "image c7", true, 100) == 0 ?
+			      0 :
+			      1);
 	}
 	waitpid(pid, &st, 0);
 	CHECK_INT("exclusive waits for shared", 1, WEXITSTATUS(st));
@@ -100,8 +107,8 @@ int main(void)
 	txn_push(&t, "fails", undo_fails, NULL, NULL);
 	txn_push(&t, "c", undo_letter, "c", NULL);
 	CHECK_INT("rollback counts failed undos", 1, txn_rollback(&t));
-	CHECK_STR("rollback is newest first and goes on past a failure",
-		  "c!ba", order);
+	CHECK_STR("rollback is newest first and goes on past a failure", "c!ba",
+		  order);
 	order[0] = '\0';
 	txn_push(&t, "a", undo_letter, "a", NULL);
 	txn_commit(&t);
@@ -133,7 +140,8 @@ int main(void)
 		/* leave the lock files: they are harmless, remove the dir */
 		unlink((snprintf(cmd, sizeof(cmd), "%s/vm-42.lock", dir), cmd));
 		unlink((snprintf(cmd, sizeof(cmd), "%s/vm-43.lock", dir), cmd));
-		unlink((snprintf(cmd, sizeof(cmd), "%s/image-c7.lock", dir), cmd));
+		unlink((snprintf(cmd, sizeof(cmd), "%s/image-c7.lock", dir),
+			cmd));
 		rmdir(dir);
 	}
 	UNIT_DONE();

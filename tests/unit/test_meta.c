@@ -51,9 +51,9 @@ int main(void)
 	free(s);
 	meta_release(&m);
 
-	CHECK_INT("parse commas in note", 0,
-		  meta_parse("1,root,5,c7-cluster,node 1, shared, storage,",
-			     &m));
+	CHECK_INT(
+		"parse commas in note", 0,
+		meta_parse("1,root,5,c7-cluster,node 1, shared, storage,", &m));
 	CHECK_STR("profile", "c7-cluster", m.profile);
 	CHECK_STR("note keeps its commas", "node 1, shared, storage,", m.note);
 	meta_release(&m);

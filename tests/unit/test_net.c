@@ -32,7 +32,8 @@ static void test_conf_writer(void)
 	struct fvm_conf c;
 
 	t = update(NULL, "VM_PREFIX", "fastvm-", "SUBNET_NUMBER", "22");
-	CHECK_STR("new file: keys in order", "VM_PREFIX=fastvm-\nSUBNET_NUMBER=22\n", t);
+	CHECK_STR("new file: keys in order",
+		  "VM_PREFIX=fastvm-\nSUBNET_NUMBER=22\n", t);
 	free(t);
 	t = update("# note\nSUBNET_NUMBER=1\nX=y\n", "SUBNET_NUMBER", "33",
 		   NULL, NULL);
@@ -67,8 +68,7 @@ static void test_conf_writer(void)
 	t = update("# c\n", "FASTVM_KEYDIST_PASSWORD", "p'a \"s$s`",
 		   "VM_PREFIX", "a-b.");
 	conf_defaults(&c);
-	CHECK_INT("written text parses", 0,
-		  conf_parse(&c, "f", t, strlen(t)));
+	CHECK_INT("written text parses", 0, conf_parse(&c, "f", t, strlen(t)));
 	CHECK_STR("quoted value read back", "p'a \"s$s`", c.keydist_password);
 	CHECK_STR("bare value read back", "a-b.", c.vm_prefix);
 	conf_release(&c);
@@ -113,15 +113,17 @@ static void test_net_xml(void)
 	CHECK("nat", x && strstr(x, "<forward mode='nat'/>"));
 	CHECK("bridge named as the network",
 	      x && strstr(x, "<bridge name='fastvm-nat' stp='on' delay='0'/>"));
-	CHECK("host address",
-	      x && strstr(x, "<ip address='192.168.22.1' netmask='255.255.255.0'>"));
+	CHECK("host address", x && strstr(x, "<ip address='192.168.22.1' "
+					     "netmask='255.255.255.0'>"));
 	CHECK("dummy DHCP host",
-	      x && strstr(x, "<host mac='52:54:00:99:ff:99' ip='192.168.22.2'/>"));
+	      x && strstr(x,
+			  "<host mac='52:54:00:99:ff:99' ip='192.168.22.2'/>"));
 	CHECK("no dynamic range", x && !strstr(x, "<range"));
 	free(x);
 	s.name = "a-very-long-network-name";
 	s.subnet = 7;
-	CHECK_STR("long name: bridge fvmbrS", "fvmbr7", net_bridge_name(&s, br));
+	CHECK_STR("long name: bridge fvmbrS", "fvmbr7",
+		  net_bridge_name(&s, br));
 	s.name = "bad'name";
 	err_clear();
 	CHECK("quote in name refused", net_xml(&s) == NULL);

@@ -41,7 +41,7 @@ static const struct opt opts[] = {
 		   "red green blue"),
 	OPT_CALLBACK(0, "add", v.seen, "WORD", "remember WORD", remember),
 	OPT_CALLBACK(0, "flag", v.seen, NULL, "remember +", remember),
-	OPT_END()
+	OPT_END(),
 };
 
 static const struct applet_info info = {
@@ -116,8 +116,8 @@ static void test_types(void)
 	const struct applet *ap = &table[0];
 
 	{
-		char *argv[] = { "tst", "-q", "img", "--json", "-t", "30",
-				 "--count=3", "-s", "2", "42", NULL };
+		char *argv[] = { "tst",	      "-q", "img", "--json", "-t", "30",
+				 "--count=3", "-s", "2",   "42",     NULL };
 
 		CHECK_INT("options anywhere: first positional", 8,
 			  parse(ap, argv));
@@ -131,8 +131,9 @@ static void test_types(void)
 		CHECK_STR("positionals in order 2", "42", argv[9]);
 	}
 	{
-		char *argv[] = { "tst", "--slow", "--fast", "-n", "x", "-cgreen",
-				 "--file", "f", "a", "b", NULL };
+		char *argv[] = { "tst", "--slow",  "--fast", "-n",
+				 "x",	"-cgreen", "--file", "f",
+				 "a",	"b",	   NULL };
 
 		CHECK_INT("parses", 8, parse(ap, argv));
 		CHECK_INT("set-int: the last one wins", 1, v.mode);
@@ -143,8 +144,8 @@ static void test_types(void)
 		CHECK_INT("untouched long keeps its default", -1, v.timeout);
 	}
 	{
-		char *argv[] = { "tst", "--add", "one", "--flag", "--add=two",
-				 "a", "b", NULL };
+		char *argv[] = { "tst",	      "--add", "one", "--flag",
+				 "--add=two", "a",     "b",   NULL };
 
 		CHECK_INT("callbacks", 5, parse(ap, argv));
 		CHECK_STR("callbacks in order, flag without argument",
@@ -167,24 +168,31 @@ static void test_errors(void)
 		int code;
 	} bad[] = {
 		{ { "tst", "-t", "x", "a", "b" },
-		  "--timeout takes seconds from 0 to 600, not 'x'", 2 },
+		  "--timeout takes seconds from 0 to 600, not 'x'",
+		  2 },
 		{ { "tst", "--timeout=601", "a", "b" },
-		  "--timeout takes seconds from 0 to 600, not '601'", 2 },
+		  "--timeout takes seconds from 0 to 600, not '601'",
+		  2 },
 		{ { "tst", "--count", "0", "a", "b" },
-		  "--count takes n from 1 to 9, not '0'", 2 },
+		  "--count takes n from 1 to 9, not '0'",
+		  2 },
 		{ { "tst", "-s", "10X", "a", "b" },
-		  "'10X' is not a size (10, 10G, 512M)", 2 },
+		  "'10X' is not a size (10, 10G, 512M)",
+		  2 },
 		{ { "tst", "-c", "pink", "a", "b" },
-		  "--color is red, green or blue, not 'pink'", 2 },
+		  "--color is red, green or blue, not 'pink'",
+		  2 },
 		{ { "tst", "--add", "bad", "a", "b" }, "--add is not bad", 2 },
 		{ { "tst", "--add", "gone", "a", "b" }, "no gone", 3 },
 		{ { "tst", "--nope", "a", "b" }, "unknown option --nope", 2 },
 		{ { "tst", "-z", "a", "b" }, "unknown option -z", 2 },
 		{ { "tst", "a", "b", "-t" }, "option -t needs an argument", 2 },
 		{ { "tst", "a", "b", "--name" },
-		  "option --name needs an argument", 2 },
+		  "option --name needs an argument",
+		  2 },
 		{ { "tst", "--json=1", "a", "b" },
-		  "unknown option --json=1", 2 },
+		  "unknown option --json=1",
+		  2 },
 		{ { "tst" }, "no image name given", 2 },
 		{ { "tst", "img" }, "missing arguments: IMAGE N...", 2 },
 		{ { "tst", "a", "b", "c", "d" }, "unexpected argument 'd'", 2 },
@@ -194,10 +202,10 @@ static void test_errors(void)
 	char name[160];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const struct applet *a = !strcmp(bad[i].argv[0], "tst") ? ap :
-					 !strcmp(bad[i].argv[0], "none") ?
-								  &table[2] :
-								  &table[1];
+		const struct applet *a =
+			!strcmp(bad[i].argv[0], "tst")	? ap :
+			!strcmp(bad[i].argv[0], "none") ? &table[2] :
+							  &table[1];
 
 		snprintf(name, sizeof(name), "refused: %s", bad[i].msg);
 		CHECK_INT(name, -1, parse(a, bad[i].argv));
@@ -222,8 +230,9 @@ static void test_errors(void)
 static void test_ends(void)
 {
 	{
-		char *argv[] = { "first", "-q", "42", "ls", "-l", "--json",
-				 NULL };
+		char *argv[] = {
+			"first", "-q", "42", "ls", "-l", "--json", NULL
+		};
 
 		CHECK_INT("options_first: stops at the positional", 2,
 			  parse(&table[1], argv));
@@ -264,8 +273,8 @@ static void test_text(void)
 	f = open_memstream(&buf, &len);
 	opt_print_man(f, &table[0], "1.2.3");
 	fclose(f);
-	CHECK("man: title", strstr(buf, ".TH FVM-TST 1 \"\" \"fvm 1.2.3\"") !=
-				    NULL);
+	CHECK("man: title",
+	      strstr(buf, ".TH FVM-TST 1 \"\" \"fvm 1.2.3\"") != NULL);
 	CHECK("man: option", strstr(buf, ".B \\-t, \\-\\-timeout SECONDS\n"
 					 "wait this long\n") != NULL);
 	CHECK("man: long-only option", strstr(buf, ".B \\-\\-json\n") != NULL);
@@ -302,8 +311,7 @@ static void test_complete(void)
 	CHECK_STR("a choice's words", "red green blue ", complete(4, w5));
 	CHECK_STR("a choice's words by prefix", "green ", complete(4, w6));
 	CHECK_STR("first positional from the source", "c7 ", complete(3, w7));
-	CHECK_STR("second positional: words (none given)", "",
-		  complete(4, w8));
+	CHECK_STR("second positional: words (none given)", "", complete(4, w8));
 	CHECK_STR("after N --: a remote command", "", complete(5, w9));
 	CHECK_STR("top-level options", "--help --list --version ",
 		  complete(2, w10));

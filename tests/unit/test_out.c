@@ -37,18 +37,18 @@ static char *render(struct out_table *t, enum out_mode m, int record)
 	return buf;
 }
 
-#define CHECK_JSON(name, want, in)                  \
-	do {                                        \
-		char *got_ = render_json(in);       \
-		CHECK_STR(name, want, got_);        \
-		free(got_);                         \
+#define CHECK_JSON(name, want, in)                                             \
+	do {                                                                   \
+		char *got_ = render_json(in);                                  \
+		CHECK_STR(name, want, got_);                                   \
+		free(got_);                                                    \
 	} while (0)
 
-#define CHECK_RENDER(name, want, t, m, rec)         \
-	do {                                        \
-		char *got_ = render(t, m, rec);     \
-		CHECK_STR(name, want, got_);        \
-		free(got_);                         \
+#define CHECK_RENDER(name, want, t, m, rec)                                    \
+	do {                                                                   \
+		char *got_ = render(t, m, rec);                                \
+		CHECK_STR(name, want, got_);                                   \
+		free(got_);                                                    \
 	} while (0)
 
 int main(void)
@@ -62,8 +62,11 @@ int main(void)
 		   "\x01\x1f\x7f");
 	CHECK_JSON("utf-8 kept", "\"n\xc3\xa1z\xe2\x82\xac\xf0\x9f\x98\x80\"",
 		   "n\xc3\xa1z\xe2\x82\xac\xf0\x9f\x98\x80");
-	CHECK_JSON("invalid byte replaced", "\"a\\ufffdb\"", "a\xff" "b");
-	CHECK_JSON("truncated sequence: each byte replaced", "\"\\ufffd\\ufffd\"", "\xe2\x82");
+	CHECK_JSON("invalid byte replaced", "\"a\\ufffdb\"",
+		   "a\xff"
+		   "b");
+	CHECK_JSON("truncated sequence: each byte replaced",
+		   "\"\\ufffd\\ufffd\"", "\xe2\x82");
 	CHECK_JSON("overlong encoding replaced", "\"\\ufffd\\ufffd\"",
 		   "\xc0\xaf");
 	CHECK_JSON("surrogate replaced", "\"\\ufffd\\ufffd\\ufffd\"",
@@ -83,26 +86,29 @@ int main(void)
 	out_bool(t, 2, false);
 	out_str(t, 3, NULL);
 	CHECK_INT("rows", 2, out_rows(t));
-	CHECK_RENDER("table aligned, JSON-only column hidden, no trailing blanks",
-		     "VM#  Image      Running  Notes\n"
-		     " 21  c7         yes      a \"note\"\n"
-		     "142  debian-12  no       -\n",
-		     t, OUT_HUMAN, 0);
-	CHECK_RENDER("json array with types and nulls",
-		     "[\n"
-		     "  {\n    \"number\": 21,\n    \"image\": \"c7\",\n"
-		     "    \"running\": true,\n"
-		     "    \"note\": \"a \\\"note\\\"\",\n"
-		     "    \"mac\": \"52:54:00:00:00:01\"\n  },\n"
-		     "  {\n    \"number\": 142,\n    \"image\": \"debian-12\",\n"
-		     "    \"running\": false,\n    \"note\": null,\n"
-		     "    \"mac\": null\n  }\n"
-		     "]\n",
-		     t, OUT_JSON, 0);
-	CHECK_RENDER("quiet prints the first column", "21\n142\n", t,
-		     OUT_QUIET, 0);
-	CHECK_RENDER("record", "VM#:     21\nImage:   c7\nRunning: yes\n"
-			       "Notes:   a \"note\"\n",
+	CHECK_RENDER(
+		"table aligned, JSON-only column hidden, no trailing blanks",
+		"VM#  Image      Running  Notes\n"
+		" 21  c7         yes      a \"note\"\n"
+		"142  debian-12  no       -\n",
+		t, OUT_HUMAN, 0);
+	CHECK_RENDER(
+		"json array with types and nulls",
+		"[\n"
+		"  {\n    \"number\": 21,\n    \"image\": \"c7\",\n"
+		"    \"running\": true,\n"
+		"    \"note\": \"a \\\"note\\\"\",\n"
+		"    \"mac\": \"52:54:00:00:00:01\"\n  },\n"
+		"  {\n    \"number\": 142,\n    \"image\": \"debian-12\",\n"
+		"    \"running\": false,\n    \"note\": null,\n"
+		"    \"mac\": null\n  }\n"
+		"]\n",
+		t, OUT_JSON, 0);
+	CHECK_RENDER("quiet prints the first column", "21\n142\n", t, OUT_QUIET,
+		     0);
+	CHECK_RENDER("record",
+		     "VM#:     21\nImage:   c7\nRunning: yes\n"
+		     "Notes:   a \"note\"\n",
 		     t, OUT_HUMAN, 1);
 	out_table_free(t);
 
@@ -150,7 +156,9 @@ int main(void)
 	out_int(t, 0, 42);
 	out_str(t, 1, "c7");
 	out_bool(t, 2, false);
-	out_str(t, 3, "two\nlines\tand \x1b[31mred\r\x7f \xc2\x9b" "2J \xc3\xa9");
+	out_str(t, 3,
+		"two\nlines\tand \x1b[31mred\r\x7f \xc2\x9b"
+		"2J \xc3\xa9");
 	CHECK_RENDER("table escapes control characters",
 		     "VM#  Image  Running  Notes\n"
 		     " 42  c7     no       two\\nlines\\tand "
@@ -165,15 +173,16 @@ int main(void)
 		     "[\n  {\n    \"number\": 42,\n    \"image\": \"c7\",\n"
 		     "    \"running\": false,\n"
 		     "    \"note\": \"two\\nlines\\tand \\u001b[31mred\\r"
-		     "\\u007f \xc2\x9b" "2J \xc3\xa9\",\n"
+		     "\\u007f \xc2\x9b"
+		     "2J \xc3\xa9\",\n"
 		     "    \"mac\": null\n  }\n]\n",
 		     t, OUT_JSON, 0);
 	out_table_free(t);
 
 	t = out_table_new(cols, 5);
 	CHECK_RENDER("empty json list", "[]\n", t, OUT_JSON, 0);
-	CHECK_RENDER("empty table has its title", "VM#  Image  Running  Notes\n",
-		     t, OUT_HUMAN, 0);
+	CHECK_RENDER("empty table has its title",
+		     "VM#  Image  Running  Notes\n", t, OUT_HUMAN, 0);
 	out_table_free(t);
 	UNIT_DONE();
 }

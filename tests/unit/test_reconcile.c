@@ -30,10 +30,12 @@ static void test_ip(void)
 
 static void test_vm_number(void)
 {
-	CHECK_INT("name: VM", 42, reconcile_vm_number("fastvm-", "fastvm-c7-42"));
+	CHECK_INT("name: VM", 42,
+		  reconcile_vm_number("fastvm-", "fastvm-c7-42"));
 	CHECK_INT("name: image with a dash", 7,
 		  reconcile_vm_number("fastvm-", "fastvm-rhel-8-7"));
-	CHECK_INT("name: image", -1, reconcile_vm_number("fastvm-", "fastvm-c7"));
+	CHECK_INT("name: image", -1,
+		  reconcile_vm_number("fastvm-", "fastvm-c7"));
 	CHECK_INT("name: other prefix", -1,
 		  reconcile_vm_number("fastvm-", "other-c7-42"));
 	CHECK_INT("name: no image part", -1,
@@ -59,9 +61,9 @@ static void test_temp(void)
 	check_lock("temp: not mkstemp's suffix", NULL,
 		   reconcile_temp_lock(RECONCILE_STORE_DIR, ".fvm-import-c7",
 				       "fastvm-"));
-	check_lock("temp: a disk is no leftover", NULL,
-		   reconcile_temp_lock(RECONCILE_STORE_DIR, "images",
-				       "fastvm-"));
+	check_lock(
+		"temp: a disk is no leftover", NULL,
+		reconcile_temp_lock(RECONCILE_STORE_DIR, "images", "fastvm-"));
 	check_lock("temp: staged template", "image-c7",
 		   reconcile_temp_lock(RECONCILE_CONF_DIR,
 				       ".config-c7.xml.fvm-import", "fastvm-"));
@@ -106,8 +108,8 @@ static void test_log(void)
 
 	log_format(buf, sizeof(buf), "alice", 42, "VM 'fastvm-c7-42' deleted",
 		   123);
-	CHECK_STR("log: fast-vm's line", "fvm[123]: alice |42| VM 'fastvm-c7-42' deleted",
-		  buf);
+	CHECK_STR("log: fast-vm's line",
+		  "fvm[123]: alice |42| VM 'fastvm-c7-42' deleted", buf);
 	log_format(buf, sizeof(buf), "alice", -1, "image 'c7' removed", 9);
 	CHECK_STR("log: no VM is __", "fvm[9]: alice |__| image 'c7' removed",
 		  buf);

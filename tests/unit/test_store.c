@@ -22,38 +22,38 @@ static void test_parse_size(void)
 		const char *text;
 		uint64_t want; /* 0: must fail */
 	} cases[] = {
-	    {"123456", 123456},
-	    {"1", 1},
-	    {"512M", 512 * MiB},
-	    {"10G", 10ULL << 30},
-	    {"10g", 10ULL << 30},
-	    {"10GB", 10ULL << 30},
-	    {"10GiB", 10ULL << 30},
-	    {"10gib", 10ULL << 30},
-	    {"10gb", 10ULL << 30},
-	    {"1T", 1ULL << 40},
-	    {"4k", 4096},
-	    {"4KiB", 4096},
-	    {"100b", 100},
-	    {"100B", 100},
-	    {"8388607T", 8388607ULL << 40},
-	    {"0", 0},
-	    {"0G", 0},
-	    {"", 0},
-	    {"G", 0},
-	    {"-1G", 0},
-	    {"+1G", 0},
-	    {" 1G", 0},
-	    {"1G ", 0},
-	    {"1.5G", 0},
-	    {"1P", 0},
-	    {"1Gx", 0},
-	    {"1GiBB", 0},
-	    {"1iB", 0},
-	    {"1Bi", 0},
-	    {"8388608T", 0},
-	    {"18446744073709551616", 0},
-	    {"99999999999999999999999", 0},
+		{ "123456", 123456 },
+		{ "1", 1 },
+		{ "512M", 512 * MiB },
+		{ "10G", 10ULL << 30 },
+		{ "10g", 10ULL << 30 },
+		{ "10GB", 10ULL << 30 },
+		{ "10GiB", 10ULL << 30 },
+		{ "10gib", 10ULL << 30 },
+		{ "10gb", 10ULL << 30 },
+		{ "1T", 1ULL << 40 },
+		{ "4k", 4096 },
+		{ "4KiB", 4096 },
+		{ "100b", 100 },
+		{ "100B", 100 },
+		{ "8388607T", 8388607ULL << 40 },
+		{ "0", 0 },
+		{ "0G", 0 },
+		{ "", 0 },
+		{ "G", 0 },
+		{ "-1G", 0 },
+		{ "+1G", 0 },
+		{ " 1G", 0 },
+		{ "1G ", 0 },
+		{ "1.5G", 0 },
+		{ "1P", 0 },
+		{ "1Gx", 0 },
+		{ "1GiBB", 0 },
+		{ "1iB", 0 },
+		{ "1Bi", 0 },
+		{ "8388608T", 0 },
+		{ "18446744073709551616", 0 },
+		{ "99999999999999999999999", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -70,29 +70,31 @@ static void test_parse_size(void)
 		}
 		free(name);
 	}
-	CHECK("parse_size NULL", store_parse_size(NULL, &(uint64_t){0}) < 0);
+	CHECK("parse_size NULL", store_parse_size(NULL, &(uint64_t){ 0 }) < 0);
 	{
 		uint64_t b = 0;
 
 		CHECK("gib: bare number is GiB",
 		      store_parse_size_gib("20", &b) == 0 && b == 20ULL << 30);
 		CHECK("gib: units kept",
-		      store_parse_size_gib("512M", &b) == 0 && b == 512ULL << 20);
+		      store_parse_size_gib("512M", &b) == 0 &&
+			      b == 512ULL << 20);
 		CHECK("gib: empty refused", store_parse_size_gib("", &b) < 0);
-		CHECK("gib: garbage refused", store_parse_size_gib("x1", &b) < 0);
+		CHECK("gib: garbage refused",
+		      store_parse_size_gib("x1", &b) < 0);
 	}
 }
 
 static void test_names(void)
 {
 	static const char *const good[] = {
-	    "fastvm-c7", "fastvm-c7-42", "a",
-	    "A.b_c+d-e", "0img",	 "fastvm-rhel-9.4-20",
+		"fastvm-c7", "fastvm-c7-42", "a",
+		"A.b_c+d-e", "0img",	     "fastvm-rhel-9.4-20",
 	};
 	static const char *const bad[] = {
-	    "",	      "-rf",  ".hidden", "..",	".",	     "a/b",
-	    "../etc", "a b",  "a\nb",	 "a;b", "a$b",	     "a*",
-	    "é",      "a\tb", "a\\b",	 "a:b", "x\033[31m",
+		"",	  "-rf",  ".hidden", "..",  ".",	 "a/b",
+		"../etc", "a b",  "a\nb",    "a;b", "a$b",	 "a*",
+		"é",	  "a\tb", "a\\b",    "a:b", "x\033[31m",
 	};
 	char long_name[200];
 
@@ -106,7 +108,7 @@ static void test_names(void)
 		char *n = xasprintf("name refused #%zu", i);
 
 		CHECK(n, store_check_name(bad[i]) == -1 &&
-			     err_code() == FVM_EXIT_USAGE);
+				 err_code() == FVM_EXIT_USAGE);
 		free(n);
 	}
 	CHECK("name refused NULL", store_check_name(NULL) == -1);
@@ -128,7 +130,7 @@ static void test_proc(void)
 	int rc;
 
 	{
-		char *argv[] = {"echo", "hello", NULL};
+		char *argv[] = { "echo", "hello", NULL };
 
 		rc = proc_run(argv, &out, &err);
 		CHECK_INT("proc_run exit status", 0, rc);
@@ -138,16 +140,17 @@ static void test_proc(void)
 		free(err);
 	}
 	{
-		char *argv[] = {"false", NULL};
+		char *argv[] = { "false", NULL };
 
 		CHECK_INT("proc_run non-zero status", 1,
 			  proc_run(argv, NULL, NULL));
 	}
 	{
-		char *argv[] = {"cat", NULL};
-		char *env[] = {"FVM_TEST_VAR=1", NULL};
-		struct proc_opts o = {
-		    .in = "line one\nline two\n", .in_len = 18, .env = env};
+		char *argv[] = { "cat", NULL };
+		char *env[] = { "FVM_TEST_VAR=1", NULL };
+		struct proc_opts o = { .in = "line one\nline two\n",
+				       .in_len = 18,
+				       .env = env };
 
 		rc = proc_run_opts(argv, &o, &out, NULL);
 		CHECK_INT("proc_run stdin status", 0, rc);
@@ -159,8 +162,8 @@ static void test_proc(void)
 		/* more than a pipe holds in both directions at once */
 		size_t n = 1 << 20;
 		char *big = xmalloc(n);
-		char *argv[] = {"cat", NULL};
-		struct proc_opts o = {.in = big, .in_len = n};
+		char *argv[] = { "cat", NULL };
+		struct proc_opts o = { .in = big, .in_len = n };
 
 		memset(big, 'x', n);
 		rc = proc_run_opts(argv, &o, &out, NULL);
@@ -171,28 +174,28 @@ static void test_proc(void)
 	}
 	{
 		/* the child may exit without reading: no SIGPIPE for us */
-		char *argv[] = {"true", NULL};
+		char *argv[] = { "true", NULL };
 		size_t n = 1 << 20;
 		char *big = xcalloc(1, n);
-		struct proc_opts o = {.in = big, .in_len = n};
+		struct proc_opts o = { .in = big, .in_len = n };
 
 		CHECK_INT("proc_run child ignoring stdin", 0,
 			  proc_run_opts(argv, &o, NULL, NULL));
 		free(big);
 	}
 	{
-		char *argv[] = {"env", NULL};
-		char *env[] = {"FVM_TEST_VAR=42", "LC_ALL=POSIX", NULL};
-		struct proc_opts o = {.env = env};
+		char *argv[] = { "env", NULL };
+		char *env[] = { "FVM_TEST_VAR=42", "LC_ALL=POSIX", NULL };
+		struct proc_opts o = { .env = env };
 
 		setenv("FVM_TEST_VAR", "old", 1);
 		rc = proc_run_opts(argv, &o, &out, NULL);
 		CHECK("proc_run env addition",
 		      rc == 0 && strstr(out, "\nFVM_TEST_VAR=42\n") &&
-			  !strstr(out, "FVM_TEST_VAR=old"));
+			      !strstr(out, "FVM_TEST_VAR=old"));
 		CHECK("proc_run env overrides LC_ALL",
 		      strstr(out, "LC_ALL=POSIX") &&
-			  !strstr(out, "LC_ALL=C\n"));
+			      !strstr(out, "LC_ALL=C\n"));
 		free(out);
 		unsetenv("FVM_TEST_VAR");
 		rc = proc_run(argv, &out, NULL);
@@ -201,7 +204,7 @@ static void test_proc(void)
 		free(out);
 	}
 	{
-		char *argv[] = {"ls", "/nonexistent-fvm-dir", NULL};
+		char *argv[] = { "ls", "/nonexistent-fvm-dir", NULL };
 
 		rc = proc_run(argv, NULL, &err);
 		CHECK("proc_run captures stderr",
@@ -209,7 +212,7 @@ static void test_proc(void)
 		free(err);
 	}
 	{
-		char *argv[] = {"fvm-no-such-command", NULL};
+		char *argv[] = { "fvm-no-such-command", NULL };
 
 		rc = proc_run(argv, &out, &err);
 		CHECK("proc_run command not found",
@@ -219,8 +222,8 @@ static void test_proc(void)
 		free(err);
 	}
 	{
-		char *argv[] = {"echo", "x", NULL};
-		struct proc_opts o = {.path = "/nonexistent"};
+		char *argv[] = { "echo", "x", NULL };
+		struct proc_opts o = { .path = "/nonexistent" };
 
 		CHECK("proc_run searches only the given path",
 		      proc_run_opts(argv, &o, NULL, NULL) == -1);
@@ -229,13 +232,14 @@ static void test_proc(void)
 		static const struct {
 			const char *in, *want;
 		} c[] = {
-		    {"", ""},
-		    {"\n\n", ""},
-		    {"one", "one"},
-		    {"one\ntwo\n", "two"},
-		    {"  WARNING: x\n  Logical Volume \"a\" already exists\n\n  "
-		     "\n",
-		     "Logical Volume \"a\" already exists"},
+			{ "", "" },
+			{ "\n\n", "" },
+			{ "one", "one" },
+			{ "one\ntwo\n", "two" },
+			{ "  WARNING: x\n  Logical Volume \"a\" already "
+			  "exists\n\n  "
+			  "\n",
+			  "Logical Volume \"a\" already exists" },
 		};
 
 		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -258,7 +262,7 @@ static int run_argv(char **out, char *argv[])
 	free(err);
 	return rc;
 }
-#define run(out, ...) run_argv(out, (char *[]){__VA_ARGS__, NULL})
+#define run(out, ...) run_argv(out, (char *[]){ __VA_ARGS__, NULL })
 
 static bool files_equal(const char *a, const char *b)
 {
@@ -304,10 +308,11 @@ static void check_qemu_img(const char *what, const char *path, uint64_t size)
 	free(name);
 	name = xasprintf("%s: qemu-img info", what);
 	want = xasprintf("\"virtual-size\": %llu,", (unsigned long long)size);
-	CHECK(name, run(&out, "qemu-img", "info", "--output=json", "-f",
-			"qcow2", (char *)path) == 0 &&
-			strstr(out, want) &&
-			strstr(out, "\"backing-filename-format\": \"raw\""));
+	CHECK(name,
+	      run(&out, "qemu-img", "info", "--output=json", "-f", "qcow2",
+		  (char *)path) == 0 &&
+		      strstr(out, want) &&
+		      strstr(out, "\"backing-filename-format\": \"raw\""));
 	free(out);
 	free(want);
 	free(name);
@@ -349,13 +354,13 @@ static void test_dir_backend(void)
 		  store_image_create(s, "fvm-img", 64 * MiB));
 	CHECK("dir: image create again is a conflict",
 	      store_image_create(s, "fvm-img", 64 * MiB) == -1 &&
-		  err_code() == FVM_EXIT_CONFLICT);
+		      err_code() == FVM_EXIT_CONFLICT);
 	CHECK("dir: image create with a bad name",
 	      store_image_create(s, "../fvm-img", MiB) == -1 &&
-		  err_code() == FVM_EXIT_USAGE);
+		      err_code() == FVM_EXIT_USAGE);
 	CHECK("dir: image create with an option-like name",
 	      store_image_create(s, "-rf", MiB) == -1 &&
-		  err_code() == FVM_EXIT_USAGE);
+		      err_code() == FVM_EXIT_USAGE);
 	CHECK("dir: exists", store_exists(s, "fvm-img"));
 	CHECK("dir: not exists", !store_exists(s, "fvm-none"));
 	CHECK("dir: exists with a bad name", !store_exists(s, "../store"));
@@ -376,19 +381,19 @@ static void test_dir_backend(void)
 	CHECK_INT("dir: clone", 0, store_vm_clone(s, "fvm-img", "fvm-img-42"));
 	CHECK("dir: clone again is a conflict",
 	      store_vm_clone(s, "fvm-img", "fvm-img-42") == -1 &&
-		  err_code() == FVM_EXIT_CONFLICT);
+		      err_code() == FVM_EXIT_CONFLICT);
 	CHECK("dir: clone onto the image name is a conflict",
 	      store_vm_clone(s, "fvm-img", "fvm-img") == -1 &&
-		  err_code() == FVM_EXIT_CONFLICT);
+		      err_code() == FVM_EXIT_CONFLICT);
 	CHECK("dir: clone of a missing image",
 	      store_vm_clone(s, "fvm-none", "fvm-none-1") == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK("dir: clone of a VM disk is refused",
 	      store_vm_clone(s, "fvm-img-42", "fvm-img-43") == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK("dir: image create over a VM name is a conflict",
 	      store_image_create(s, "fvm-img-42", MiB) == -1 &&
-		  err_code() == FVM_EXIT_CONFLICT);
+		      err_code() == FVM_EXIT_CONFLICT);
 	fmt = store_disk_format(s, "fvm-img-42");
 	CHECK("dir: VM format",
 	      fmt && (!strcmp(fmt, "qcow2") || !strcmp(fmt, "raw")));
@@ -411,7 +416,7 @@ static void test_dir_backend(void)
 		CHECK("dir: overlay reads the image's data",
 		      run(NULL, "qemu-img", "convert", "-f", "qcow2", "-O",
 			  "raw", vm_path, conv) == 0 &&
-			  files_equal(conv, img_path));
+			      files_equal(conv, img_path));
 		/* a guest write lands in the overlay, not in the image */
 		CHECK("dir: qemu-io writes into the overlay",
 		      run(&out, "qemu-io", "-f", "qcow2", "-c",
@@ -422,7 +427,7 @@ static void test_dir_backend(void)
 		CHECK("dir: the image stays as it was",
 		      run(NULL, "qemu-img", "convert", "-f", "qcow2", "-O",
 			  "raw", vm_path, conv) == 0 &&
-			  !files_equal(conv, img_path));
+			      !files_equal(conv, img_path));
 		store_usage(s, "fvm-img-42", &u);
 		CHECK("dir: VM allocation grows with guest writes",
 		      u.allocated >= 64 * 1024);
@@ -433,7 +438,7 @@ static void test_dir_backend(void)
 		check_qemu_img("dir: grown overlay", vm_path, 100 * MiB);
 		CHECK("dir: VM shrink refused",
 		      store_resize(s, "fvm-img-42", 80 * MiB, false) == -1 &&
-			  err_code() == FVM_EXIT_USAGE);
+			      err_code() == FVM_EXIT_USAGE);
 		CHECK_INT("dir: VM shrink allowed", 0,
 			  store_resize(s, "fvm-img-42", 80 * MiB, true));
 		check_qemu_img("dir: shrunk overlay", vm_path, 80 * MiB);
@@ -450,11 +455,11 @@ static void test_dir_backend(void)
 		/* the image is in use by the overlay */
 		CHECK("dir: image remove while a VM uses it",
 		      store_image_remove(s, "fvm-img") == -1 &&
-			  err_code() == FVM_EXIT_CONFLICT &&
-			  strstr(err_msg(), "fvm-img-42"));
+			      err_code() == FVM_EXIT_CONFLICT &&
+			      strstr(err_msg(), "fvm-img-42"));
 		CHECK("dir: image rename while a VM uses it",
 		      store_rename(s, "fvm-img", "fvm-img2") == -1 &&
-			  err_code() == FVM_EXIT_CONFLICT);
+			      err_code() == FVM_EXIT_CONFLICT);
 	} else if (!have_qemu_img) {
 		printf("SKIP - dir: qemu-img checks: qemu-img not installed\n");
 	}
@@ -478,9 +483,10 @@ static void test_dir_backend(void)
 		  store_vm_clone(s, "fvm-img", "fvm-img-7"));
 	names = store_list(s, "fvm-");
 	CHECK("dir: list all", names && names[0] && names[1] && names[2] &&
-				   !names[3] && !strcmp(names[0], "fvm-img") &&
-				   !strcmp(names[1], "fvm-img-42") &&
-				   !strcmp(names[2], "fvm-img-7"));
+				       !names[3] &&
+				       !strcmp(names[0], "fvm-img") &&
+				       !strcmp(names[1], "fvm-img-42") &&
+				       !strcmp(names[2], "fvm-img-7"));
 	store_list_free(names);
 	names = store_list(s, "fvm-img-");
 	CHECK("dir: list by prefix",
@@ -493,13 +499,13 @@ static void test_dir_backend(void)
 	/* rename */
 	CHECK("dir: rename onto an existing disk",
 	      store_rename(s, "fvm-img-7", "fvm-img-42") == -1 &&
-		  err_code() == FVM_EXIT_CONFLICT);
+		      err_code() == FVM_EXIT_CONFLICT);
 	CHECK("dir: rename a missing disk",
 	      store_rename(s, "fvm-img-8", "fvm-img-9") == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK("dir: rename to a bad name",
 	      store_rename(s, "fvm-img-7", "a/b") == -1 &&
-		  err_code() == FVM_EXIT_USAGE);
+		      err_code() == FVM_EXIT_USAGE);
 	CHECK_INT("dir: rename", 0, store_rename(s, "fvm-img-7", "fvm-img-8"));
 	CHECK("dir: renamed",
 	      store_exists(s, "fvm-img-8") && !store_exists(s, "fvm-img-7"));
@@ -507,14 +513,14 @@ static void test_dir_backend(void)
 	/* raw image resize */
 	CHECK("dir: image shrink refused",
 	      store_resize(s, "fvm-img", 32 * MiB, false) == -1 &&
-		  err_code() == FVM_EXIT_USAGE);
+		      err_code() == FVM_EXIT_USAGE);
 	CHECK_INT("dir: image grow", 0,
 		  store_resize(s, "fvm-img", 128 * MiB + 1, false));
 	store_usage(s, "fvm-img", &u);
 	CHECK_INT("dir: image grown, rounded to 512", 128 * MiB + 512, u.size);
 	CHECK("dir: resize a missing disk",
 	      store_resize(s, "fvm-none", MiB, false) == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 
 	/* pool */
 	CHECK_INT("dir: pool status", 0, store_pool_status(s, &p));
@@ -524,23 +530,23 @@ static void test_dir_backend(void)
 	/* remove */
 	CHECK("dir: image remove of a VM disk",
 	      store_image_remove(s, "fvm-img-42") == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK("dir: VM remove of an image",
 	      store_vm_remove(s, "fvm-img") == -1 &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK_INT("dir: VM remove", 0, store_vm_remove(s, "fvm-img-42"));
 	CHECK_INT("dir: VM remove 2", 0, store_vm_remove(s, "fvm-img-8"));
 	CHECK("dir: VM remove again", store_vm_remove(s, "fvm-img-42") == -1 &&
-					  err_code() == FVM_EXIT_NOTFOUND);
+					      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK_INT("dir: usage of a missing disk", 0,
 		  store_usage(s, "fvm-img-42", &u));
 	CHECK("dir: missing disk does not exist", !u.exists);
 	CHECK("dir: path of a missing disk",
 	      !store_disk_path(s, "fvm-img-42") &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK("dir: format of a missing disk",
 	      !store_disk_format(s, "fvm-img-42") &&
-		  err_code() == FVM_EXIT_NOTFOUND);
+		      err_code() == FVM_EXIT_NOTFOUND);
 	CHECK_INT("dir: image remove", 0, store_image_remove(s, "fvm-img"));
 	names = store_list(s, "");
 	CHECK("dir: empty after removing everything", names && !names[0]);
@@ -560,7 +566,7 @@ static void test_dir_backend(void)
 	conf_release(&c);
 
 	{
-		char *argv[] = {"rm", "-rf", top, NULL};
+		char *argv[] = { "rm", "-rf", top, NULL };
 
 		proc_run(argv, NULL, NULL);
 	}

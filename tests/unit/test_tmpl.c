@@ -15,29 +15,29 @@
 static struct fvm_conf conf;
 
 static const char *const base_xml =
-    "<domain type='kvm'>\n"
-    "  <name>VM_NAME</name>\n"
-    "  <cpu mode='host-model'><model fallback='allow'/></cpu>\n"
-    "  <devices>\n"
-    "    <disk type='block' device='cdrom'>\n"
-    "      <driver name='qemu' type='raw'/>\n"
-    "      <target dev='hdc' bus='ide'/>\n"
-    "    </disk>\n"
-    "    <disk type='block' device='disk'>\n"
-    "      <driver name='qemu' type='raw' cache='none' io='native' "
-    "discard='unmap'/>\n"
-    "      <source dev='/dev/THINPOOL_VG/VM_NAME'/>\n"
-    "      <target dev='sda' bus='scsi'/>\n"
-    "    </disk>\n"
-    "    <interface type='bridge'>\n"
-    "      <mac address='52:54:00:be:ef:VM_HEX_NUMBER'/>\n"
-    "      <source bridge='system-bridge'/>\n"
-    "    </interface>\n"
-    "    <interface type='network'>\n"
-    "      <source network='LIBVIRT_NETWORK'/>\n"
-    "    </interface>\n"
-    "  </devices>\n"
-    "</domain>\n";
+	"<domain type='kvm'>\n"
+	"  <name>VM_NAME</name>\n"
+	"  <cpu mode='host-model'><model fallback='allow'/></cpu>\n"
+	"  <devices>\n"
+	"    <disk type='block' device='cdrom'>\n"
+	"      <driver name='qemu' type='raw'/>\n"
+	"      <target dev='hdc' bus='ide'/>\n"
+	"    </disk>\n"
+	"    <disk type='block' device='disk'>\n"
+	"      <driver name='qemu' type='raw' cache='none' io='native' "
+	"discard='unmap'/>\n"
+	"      <source dev='/dev/THINPOOL_VG/VM_NAME'/>\n"
+	"      <target dev='sda' bus='scsi'/>\n"
+	"    </disk>\n"
+	"    <interface type='bridge'>\n"
+	"      <mac address='52:54:00:be:ef:VM_HEX_NUMBER'/>\n"
+	"      <source bridge='system-bridge'/>\n"
+	"    </interface>\n"
+	"    <interface type='network'>\n"
+	"      <source network='LIBVIRT_NETWORK'/>\n"
+	"    </interface>\n"
+	"  </devices>\n"
+	"</domain>\n";
 
 static bool has(const char *hay, const char *needle)
 {
@@ -124,7 +124,7 @@ static void test_expand_escaped_values(void)
 
 static void test_disk_block(void)
 {
-	struct store_disk d = {"block", "/dev/vg0/fastvm-c7-42", "raw"};
+	struct store_disk d = { "block", "/dev/vg0/fastvm-c7-42", "raw" };
 	struct tmpl_vars v = vars_for(42);
 	char *out;
 
@@ -144,21 +144,21 @@ static void test_disk_block(void)
 
 static void test_disk_file(void)
 {
-	struct store_disk d = {"file", "/var/lib/fvm/vms/fastvm-c7-42.qcow2",
-			       "qcow2"};
+	struct store_disk d = { "file", "/var/lib/fvm/vms/fastvm-c7-42.qcow2",
+				"qcow2" };
 	struct tmpl_vars v = vars_for(42);
 	const char *xml =
-	    "<domain type='kvm'><devices>"
-	    "<disk type='block'>"
-	    "<driver name='qemu' type='raw' cache='writeback' io='native'/>"
-	    "<source dev='/dev/x/y'/><backingStore type='block'/>"
-	    "<target dev='vda' bus='virtio'/></disk>"
-	    "<disk><source file='/second'/><target dev='vdb'/></disk>"
-	    "</devices></domain>";
+		"<domain type='kvm'><devices>"
+		"<disk type='block'>"
+		"<driver name='qemu' type='raw' cache='writeback' io='native'/>"
+		"<source dev='/dev/x/y'/><backingStore type='block'/>"
+		"<target dev='vda' bus='virtio'/></disk>"
+		"<disk><source file='/second'/><target dev='vdb'/></disk>"
+		"</devices></domain>";
 	const char *no_driver =
-	    "<domain type='kvm'><devices>"
-	    "<disk type='block' device='disk'><target dev='vda'/></disk>"
-	    "</devices></domain>";
+		"<domain type='kvm'><devices>"
+		"<disk type='block' device='disk'><target dev='vda'/></disk>"
+		"</devices></domain>";
 	const char *no_disk = "<domain type='kvm'><devices/></domain>";
 	char *out;
 
@@ -167,9 +167,9 @@ static void test_disk_file(void)
 	CHECK("file disk expands", out != NULL);
 	CHECK("disk without device attr is the system disk, type file",
 	      has(out, "<disk type=\"file\"><driver"));
-	CHECK(
-	    "file source",
-	    has(out, "<source file=\"/var/lib/fvm/vms/fastvm-c7-42.qcow2\"/>"));
+	CHECK("file source",
+	      has(out,
+		  "<source file=\"/var/lib/fvm/vms/fastvm-c7-42.qcow2\"/>"));
 	CHECK("old dev source gone", !has(out, "/dev/x/y"));
 	CHECK("backingStore dropped", !has(out, "backingStore"));
 	CHECK("qcow2 driver, io native gets cache none",
@@ -198,14 +198,14 @@ static void test_mac(void)
 {
 	struct tmpl_vars v = vars_for(42);
 	const char *with_mac =
-	    "<domain type='kvm'><devices>"
-	    "<interface type='network'><mac address='52:54:00:aa:bb:cc'/>"
-	    "<source network='LIBVIRT_NETWORK'/></interface>"
-	    "</devices></domain>";
-	const char *other_net =
-	    "<domain type='kvm'><devices>"
-	    "<interface type='network'><source network='default'/></interface>"
-	    "</devices></domain>";
+		"<domain type='kvm'><devices>"
+		"<interface type='network'><mac address='52:54:00:aa:bb:cc'/>"
+		"<source network='LIBVIRT_NETWORK'/></interface>"
+		"</devices></domain>";
+	const char *other_net = "<domain type='kvm'><devices>"
+				"<interface type='network'><source "
+				"network='default'/></interface>"
+				"</devices></domain>";
 	char *out, *mac = NULL;
 
 	out = expand(base_xml, &v, &mac);
@@ -278,8 +278,8 @@ static void test_bad_xml(void)
 {
 	struct tmpl_vars v = vars_for(42);
 	const char *doctype =
-	    "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x 'y'>]>\n"
-	    "<domain type='kvm'><name>&x;</name></domain>";
+		"<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x 'y'>]>\n"
+		"<domain type='kvm'><name>&x;</name></domain>";
 	const char *xxe = "<!DOCTYPE d SYSTEM 'file:///etc/passwd'><domain/>";
 	char *out, *big;
 
@@ -434,7 +434,7 @@ static void test_resolve(void)
 	rc = tmpl_resolve(&c, "web", &src);
 	CHECK("profile beats image",
 	      rc == 0 && src.profile &&
-		  ends(src.xml_path, "/sys/web/config.xml"));
+		      ends(src.xml_path, "/sys/web/config.xml"));
 	tmpl_source_release(&src);
 
 	/* user's profile files beat the system's; user profile dir needs no
@@ -453,7 +453,7 @@ static void test_resolve(void)
 	rc = tmpl_resolve(&c, "web", &src);
 	CHECK("profile delete-hacks",
 	      rc == 0 &&
-		  ends(src.delete_hacks_path, "/sys/web/delete-hacks.sh"));
+		      ends(src.delete_hacks_path, "/sys/web/delete-hacks.sh"));
 	tmpl_source_release(&src);
 	rc = tmpl_delete_hacks(&c, "gone", "c7", &p);
 	CHECK("gone profile: image's delete-hacks",
@@ -479,7 +479,7 @@ static void test_resolve(void)
 		  rc < 0 ? err_code() : 0);
 	CHECK("message names the profile and image",
 	      has(err_msg(), "profile 'lonely'") &&
-		  has(err_msg(), "config-nothere.xml"));
+		      has(err_msg(), "config-nothere.xml"));
 
 	/* a profile whose base_image is not a valid name */
 	mk("user/evil");
@@ -544,7 +544,7 @@ static void test_expand_file(void)
 	out = tmpl_expand_file(&conf, path, &v, &mac);
 	CHECK("bad file names its path",
 	      out == NULL && has(err_msg(), "template ") &&
-		  has(err_msg(), "sys/bad.xml: malformed XML"));
+		      has(err_msg(), "sys/bad.xml: malformed XML"));
 	free(path);
 }
 

@@ -115,7 +115,9 @@ static void test_files(void)
 			  write_file_atomic(path, "x", 1, 0644));
 		CHECK_INT("unwritable directory: file kept", 0,
 			  read_file_max(path, 100, &data, &len) == 0 &&
-				  !strcmp(data, "two!\n") ? 0 : -1);
+					  !strcmp(data, "two!\n") ?
+				  0 :
+				  -1);
 		free(data);
 	}
 	chmod(dir, 0700);

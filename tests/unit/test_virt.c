@@ -9,17 +9,17 @@
 #include "virt.h"
 #include "unit.h"
 
-#define DOM_XML                                                             \
-	"<domain type='test'>\n"                                            \
-	"  <name>fastvm-img-42</name>\n"                                    \
-	"  <memory unit='MiB'>64</memory>\n"                                \
-	"  <os><type>hvm</type></os>\n"                                     \
-	"  <devices>\n"                                                     \
-	"    <interface type='network'>\n"                                  \
-	"      <mac address='52:54:00:AB:00:2A'/>\n"                        \
-	"      <source network='default'/>\n"                               \
-	"    </interface>\n"                                                \
-	"  </devices>\n"                                                    \
+#define DOM_XML                                                                \
+	"<domain type='test'>\n"                                               \
+	"  <name>fastvm-img-42</name>\n"                                       \
+	"  <memory unit='MiB'>64</memory>\n"                                   \
+	"  <os><type>hvm</type></os>\n"                                        \
+	"  <devices>\n"                                                        \
+	"    <interface type='network'>\n"                                     \
+	"      <mac address='52:54:00:AB:00:2A'/>\n"                           \
+	"      <source network='default'/>\n"                                  \
+	"    </interface>\n"                                                   \
+	"  </devices>\n"                                                       \
 	"</domain>\n"
 
 static void fail_msg(const char *name)
@@ -90,15 +90,15 @@ static void test_dhcp(struct virt *v)
 	CHECK_INT("one entry for the mac", 1,
 		  count_hosts(v, NULL, "52:54:00:ab:01:2a"));
 
-	CHECK_INT(
-	    "dhcp add unrelated", 0,
-	    dhcp_add(v, "default", "52:54:00:99:ff:99", "192.168.122.2", NULL));
-	CHECK_INT(
-	    "dhcp remove by mac and ip", 1,
-	    dhcp_remove(v, "default", "52:54:00:AB:01:2A", "192.168.122.43"));
-	CHECK_INT(
-	    "dhcp remove missing is 0", 0,
-	    dhcp_remove(v, "default", "52:54:00:ab:01:2a", "192.168.122.43"));
+	CHECK_INT("dhcp add unrelated", 0,
+		  dhcp_add(v, "default", "52:54:00:99:ff:99", "192.168.122.2",
+			   NULL));
+	CHECK_INT("dhcp remove by mac and ip", 1,
+		  dhcp_remove(v, "default", "52:54:00:AB:01:2A",
+			      "192.168.122.43"));
+	CHECK_INT("dhcp remove missing is 0", 0,
+		  dhcp_remove(v, "default", "52:54:00:ab:01:2a",
+			      "192.168.122.43"));
 	CHECK_INT("unrelated entry stays", 1,
 		  count_hosts(v, "192.168.122.2", NULL));
 	CHECK_INT("dhcp remove by ip", 1,
@@ -111,8 +111,9 @@ static void test_dhcp(struct virt *v)
 	CHECK("odd mac refused by libvirt",
 	      rc == -1 && strstr(err_msg(), "52:54:00:ab:00:2a'/>"));
 
-	CHECK("dhcp on missing network", dhcp_hosts(v, "nonet", &h, &n) == -1 &&
-					     err_code() == FVM_EXIT_NOTFOUND);
+	CHECK("dhcp on missing network",
+	      dhcp_hosts(v, "nonet", &h, &n) == -1 &&
+		      err_code() == FVM_EXIT_NOTFOUND);
 	err_clear();
 }
 
@@ -165,8 +166,9 @@ int main(void)
 		      strstr(err_msg(), "cannot define domain fastvm-x-1: "));
 	err_clear();
 
-	CHECK("no meta yet is notfound", virt_get_meta(dom, &got) == -1 &&
-						 err_code() == FVM_EXIT_NOTFOUND);
+	CHECK("no meta yet is notfound",
+	      virt_get_meta(dom, &got) == -1 &&
+		      err_code() == FVM_EXIT_NOTFOUND);
 	m.owner = "alice";
 	m.activity = 1700000000;
 	m.note = "db, primary";
@@ -230,8 +232,8 @@ int main(void)
 		if (n == 2) {
 			CHECK_STR("sorted by number then name", "fastvm-b-42",
 				  vms[0].name);
-			CHECK("no meta asked", !vms[1].has_meta &&
-						       !vms[1].meta.owner);
+			CHECK("no meta asked",
+			      !vms[1].has_meta && !vms[1].meta.owner);
 		}
 		virt_vms_free(vms, n);
 		CHECK("find 42 with two domains is a conflict",
@@ -289,7 +291,8 @@ int main(void)
 	CHECK_INT("remove again is not an error", 0,
 		  virt_remove_domain(v, dom));
 	virDomainFree(dom);
-	CHECK_INT("list after remove", 0, virt_list_vms(v, &c, false, &vms, &n));
+	CHECK_INT("list after remove", 0,
+		  virt_list_vms(v, &c, false, &vms, &n));
 	CHECK_INT("no VM left", 0, (long long)n);
 	virt_vms_free(vms, n);
 

@@ -8,11 +8,11 @@
 #include "virt.h"
 #include "unit.h"
 
-#define DOM_XML(extra)                                                      \
-	"<domain type='test'>\n"                                            \
-	"  <name>fastvm-img-43</name>\n" extra                              \
-	"  <memory unit='MiB'>64</memory>\n"                                \
-	"  <os><type>hvm</type></os>\n"                                     \
+#define DOM_XML(extra)                                                         \
+	"<domain type='test'>\n"                                               \
+	"  <name>fastvm-img-43</name>\n" extra                                 \
+	"  <memory unit='MiB'>64</memory>\n"                                   \
+	"  <os><type>hvm</type></os>\n"                                        \
 	"</domain>\n"
 
 static int count(const char *hay, const char *needle)
@@ -26,8 +26,10 @@ static int count(const char *hay, const char *needle)
 
 int main(void)
 {
-	struct vm_meta m = { .owner = "alice", .activity = 1700000000,
-			     .profile = NULL, .note = "a <note>, & more" };
+	struct vm_meta m = { .owner = "alice",
+			     .activity = 1700000000,
+			     .profile = NULL,
+			     .note = "a <note>, & more" };
 	struct vm_meta got = { 0 };
 	struct fvm_conf c;
 	struct virt *v;
@@ -39,16 +41,16 @@ int main(void)
 	CHECK_INT("one title", 1, count(xml, "<title>"));
 	CHECK_INT("one description", 1, count(xml, "<description>"));
 	CHECK("title as fast-vm writes it, escaped",
-	      strstr(xml, "<title>043 alice a &lt;note&gt;, &amp; more</title>"));
+	      strstr(xml,
+		     "<title>043 alice a &lt;note&gt;, &amp; more</title>"));
 	CHECK("description as fast-vm writes it",
 	      strstr(xml, "<description>1,alice,1700000000,---,a &lt;note&gt;, "
 			  "&amp; more</description>"));
 	free(xml);
 
-	xml = virt_xml_set_meta(
-		DOM_XML("  <title>old</title>\n"
-			"  <description>stale</description>\n"),
-		43, &m);
+	xml = virt_xml_set_meta(DOM_XML("  <title>old</title>\n"
+					"  <description>stale</description>\n"),
+				43, &m);
 	CHECK("template's own title replaced",
 	      xml && count(xml, "<title>") == 1 && !strstr(xml, "old"));
 	CHECK("template's own description replaced",
@@ -56,7 +58,8 @@ int main(void)
 
 	free(xml);
 	xml = virt_xml_set_meta("<domain", 43, &m);
-	CHECK("broken XML refused", xml == NULL && err_code() == FVM_EXIT_USAGE);
+	CHECK("broken XML refused",
+	      xml == NULL && err_code() == FVM_EXIT_USAGE);
 	err_clear();
 
 	conf_defaults(&c);

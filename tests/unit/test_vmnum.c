@@ -46,8 +46,8 @@ int main(void)
 	CHECK_STR("duplicates dropped", "21 22", parse1("21 22 21 21-22"));
 	CHECK_STR("whole range edges", "220", parse1("220"));
 	CHECK_STR("out of range high", "ERR", parse1("221"));
-	CHECK_STR("out of range message", "VM number 221 is out of range 20-220",
-		  err_msg());
+	CHECK_STR("out of range message",
+		  "VM number 221 is out of range 20-220", err_msg());
 	CHECK_INT("out of range code", FVM_EXIT_USAGE, err_code());
 	CHECK_STR("out of range low", "ERR", parse1("19"));
 	CHECK_STR("range crossing the edge", "ERR", parse1("210-230"));
@@ -69,7 +69,8 @@ int main(void)
 
 		CHECK_INT("several arguments", 0,
 			  vmnum_parse(3, args, 20, 220, &l));
-		CHECK_STR("several arguments joined", "21 22 23 24", joined(&l));
+		CHECK_STR("several arguments joined", "21 22 23 24",
+			  joined(&l));
 		vmlist_release(&l);
 	}
 
