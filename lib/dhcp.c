@@ -322,6 +322,20 @@ fail:
 	return -1;
 }
 
+/* The network, and its hosts collected in s; NULL with the error
+ * recorded (nothing to release then). */
+static virNetworkPtr open_with_hosts(struct virt *v, const char *network,
+				     struct host_set *s)
+{
+	virNetworkPtr net = net_open(v, network);
+
+	if (net && collect_hosts(net, s) < 0) {
+		virNetworkFree(net);
+		return NULL;
+	}
+	return net;
+}
+
 /* The pid of the network's dnsmasq: 0 when none runs, -1 when it cannot
  * be found. The pid file is checked against the process's command line,
  * so a stale file never gets another process signalled. */
@@ -500,13 +514,9 @@ int dhcp_add(struct virt *v, const char *network, const char *mac,
 	if (!mac || !ip)
 		return err_set(FVM_EXIT_USAGE,
 			       "a DHCP host needs a MAC and an IP");
-	net = net_open(v, network);
+	net = open_with_hosts(v, network, &s);
 	if (!net)
 		return -1;
-	if (collect_hosts(net, &s) < 0) {
-		virNetworkFree(net);
-		return -1;
-	}
 	use_dir = hostsdir_usable(&s, net, &targets, &pid);
 	if (!use_dir)
 		rc = net_targets(net, &targets);
@@ -577,13 +587,9 @@ int dhcp_remove(struct virt *v, const char *network, const char *mac,
 	if (!mac && !ip)
 		return err_set(FVM_EXIT_USAGE,
 			       "removing a DHCP host needs a MAC or an IP");
-	net = net_open(v, network);
+	net = open_with_hosts(v, network, &s);
 	if (!net)
 		return -1;
-	if (collect_hosts(net, &s) < 0) {
-		virNetworkFree(net);
-		return -1;
-	}
 	for (size_t i = 0; i < s.nfile; i++)
 		if ((!mac || mac_eq(s.file[i].mac, mac)) &&
 		    (!ip || str_eq(s.file[i].ip, ip)))
@@ -633,13 +639,9 @@ int dhcp_hosts(struct virt *v, const char *network, struct dhcp_host **hosts,
 
 	*hosts = NULL;
 	*n = 0;
-	net = net_open(v, network);
+	net = open_with_hosts(v, network, &s);
 	if (!net)
 		return -1;
-	if (collect_hosts(net, &s) < 0) {
-		virNetworkFree(net);
-		return -1;
-	}
 	virNetworkFree(net);
 	/* the files' entries after the XML's */
 	s.h = xrealloc(s.h, sizeof(*s.h) * (s.n + s.nfile + 1));
