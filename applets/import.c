@@ -49,7 +49,10 @@ const struct applet_info import_info = {
 		"default 10G).\n"
 		"XML, HACKS and DELETE_HACKS are copied to config-NAME.xml, "
 		"hacks-NAME.sh and delete-hacks-NAME.sh in /etc/fast-vm for "
-		"root, else ~/.fast-vm; they win over a package's. The "
+		"root, else ~/.fast-vm; they win over a package's. One of "
+		"them may be - for standard input (at most 1 MiB, as any "
+		"of them), unless SOURCE is - already: standard input is "
+		"read once. The "
 		"image's SHA-256 is kept beside it (dir store: "
 		"images/DISK.sha256; lvm: FVM_STORE_DIR/sha256/DISK.sha256) "
 		"for fvm image-verify.\n"
@@ -79,7 +82,9 @@ static const char *const conf_file_fmt[PACK_NFILES] = {
 struct import {
 	const char *name, *source;
 	const char *files[PACK_NFILES]; /* from the command line */
-	uint64_t size;			/* --size, 0: not given */
+	char *in_data;			/* the one given as -, read early */
+	size_t in_len;
+	uint64_t size; /* --size, 0: not given */
 	bool quiet;
 	struct fvm_conf *c;
 	struct store *s;
@@ -126,7 +131,10 @@ static int stage_files(struct import *im, const struct pack_files *pf)
 		int fd;
 		bool ok;
 
-		if (im->files[i]) {
+		if (im->files[i] && !strcmp(im->files[i], "-")) {
+			data = xstrndup(im->in_data, im->in_len);
+			len = im->in_len;
+		} else if (im->files[i]) {
 			if (read_file_max(im->files[i], PACK_FILE_MAX, &data,
 					  &len) < 0)
 				return -1;
@@ -513,7 +521,7 @@ int import_main(int argc, char **argv)
 						       "delete-hacks" };
 	struct import im = { 0 };
 	struct lock l = LOCK_INIT;
-	int rc;
+	int rc, stdin_file = -1;
 
 	applet_args(&argc, &argv);
 	im.size = opt.size;
@@ -522,8 +530,26 @@ int import_main(int argc, char **argv)
 	im.source = argv[1];
 	image_check_name(im.name);
 	for (int i = 0; i < PACK_NFILES && 2 + i < argc; i++) {
-		image_check_file(argv[2 + i], what[i]);
 		im.files[i] = argv[2 + i];
+		if (strcmp(im.files[i], "-")) {
+			image_check_file(im.files[i], what[i]);
+			continue;
+		}
+		if (!strcmp(im.source, "-"))
+			usage_error("%s file -: standard input is read once, "
+				    "and SOURCE is - already",
+				    what[i]);
+		if (stdin_file >= 0)
+			usage_error("%s file -: standard input is read once, "
+				    "and the %s file is - already",
+				    what[i], what[stdin_file]);
+		stdin_file = i;
+	}
+	/* now, before anything is made: too big, nothing changes */
+	if (stdin_file >= 0 && read_fd_max(0, "standard input", PACK_FILE_MAX,
+					   &im.in_data, &im.in_len) < 0) {
+		err_context("%s file -", what[stdin_file]);
+		die_err();
 	}
 	im.c = applet_conf();
 	im.s = image_store();
@@ -575,6 +601,7 @@ int import_main(int argc, char **argv)
 		free(im.staged[i]);
 		free(im.final[i]);
 	}
+	free(im.in_data);
 	free(im.disk);
 	free(im.tmp);
 	return rc;

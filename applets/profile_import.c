@@ -30,7 +30,9 @@ const struct applet_info profile_import_info = {
 		"root, else in ~/.fast-vm, holding base_image (the image's "
 		"name), config.xml (a copy of XML) and, when given, hacks.sh "
 		"and delete-hacks.sh (copies of HACKS and DELETE_HACKS, "
-		"executable). fvm create NAME N then makes VM N from IMAGE "
+		"executable). One of XML, HACKS and DELETE_HACKS may be - "
+		"for standard input (at most 1 MiB, as any of them). "
+		"fvm create NAME N then makes VM N from IMAGE "
 		"with the profile's files; a profile without hacks uses its "
 		"image's. Profile names follow the image name rules.\n"
 		"The profile is written under a temporary name and appears "
@@ -55,9 +57,10 @@ static int undo_remove_tree(void *arg)
 /* Templates and hack files are a few KiB; a bigger one is a mistake. */
 #define PROFILE_FILE_MAX (1024 * 1024)
 
-/* Write data, or the file at src, to dir/name with mode (umask aside). */
+/* Write len bytes of data, or the file at src, to dir/name with mode
+ * (umask aside). */
 static int put_file(const char *dir, const char *name, const char *src,
-		    const char *data, mode_t mode)
+		    const char *data, size_t len, mode_t mode)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 	char buf[65536];
@@ -97,7 +100,7 @@ static int put_file(const char *dir, const char *name, const char *src,
 			err_sys(FVM_EXIT_FAIL, "cannot read %s", src);
 			goto out;
 		}
-	} else if (write(out, data, strlen(data)) != (ssize_t)strlen(data)) {
+	} else if (write(out, data, len) != (ssize_t)len) {
 		err_sys(FVM_EXIT_FAIL, "%s", path);
 		goto out;
 	}
@@ -160,6 +163,12 @@ static int publish(const char *tmp, const char *final, bool replace, char **old)
 	return 0;
 }
 
+/* the file given as -, read before anything is made */
+static struct {
+	char *data;
+	size_t len;
+} in;
+
 static int make_profile(const char *dir, const char *name, const char *image,
 			char *const files[3], bool replace, struct txn *txn)
 {
@@ -185,11 +194,15 @@ static int make_profile(const char *dir, const char *name, const char *image,
 		err_sys(FVM_EXIT_FAIL, "%s", tmp);
 		goto out;
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
+		bool std_in = files[i] && !strcmp(files[i], "-");
+
 		if (files[i] &&
-		    put_file(tmp, fname[i], files[i], NULL, fmode[i]) < 0)
+		    put_file(tmp, fname[i], std_in ? NULL : files[i], in.data,
+			     in.len, fmode[i]) < 0)
 			goto out;
-	if (put_file(tmp, "base_image", NULL, data, 0644) < 0)
+	}
+	if (put_file(tmp, "base_image", NULL, data, strlen(data), 0644) < 0)
 		goto out;
 	if (txn_interrupted()) {
 		err_set(FVM_EXIT_FAIL, "interrupted");
@@ -222,7 +235,7 @@ int profile_import_main(int argc, char **argv)
 	char *files[3] = { NULL, NULL, NULL }, *disk, *final;
 	const char *name, *image, *dir;
 	struct stat sb;
-	int rc = 0;
+	int rc = 0, stdin_file = -1;
 
 	applet_args(&argc, &argv);
 	force = opt.force;
@@ -232,8 +245,23 @@ int profile_import_main(int argc, char **argv)
 	profile_check_name(name);
 	image_check_name(image);
 	for (int i = 0; i < 3 && 2 + i < argc; i++) {
-		image_check_file(argv[2 + i], what[i]);
 		files[i] = argv[2 + i];
+		if (strcmp(files[i], "-")) {
+			image_check_file(files[i], what[i]);
+			continue;
+		}
+		if (stdin_file >= 0)
+			usage_error("%s file -: standard input is read once, "
+				    "and the %s file is - already",
+				    what[i], what[stdin_file]);
+		stdin_file = i;
+	}
+	/* now, before anything is made: too big, nothing changes */
+	if (stdin_file >= 0 &&
+	    read_fd_max(0, "standard input", PROFILE_FILE_MAX, &in.data,
+			&in.len) < 0) {
+		err_context("%s file -", what[stdin_file]);
+		die_err();
 	}
 	dir = image_conf_dir();
 	final = xasprintf("%s/%s", dir, name);
@@ -271,6 +299,7 @@ int profile_import_main(int argc, char **argv)
 	}
 	lock_drop(&il);
 	lock_drop(&pl);
+	free(in.data);
 	free(disk);
 	free(final);
 	return rc;

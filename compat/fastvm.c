@@ -1374,6 +1374,13 @@ static int need_file(const char *path, const char *what, const char *missing)
 	return FVM_EXIT_USAGE;
 }
 
+/* fast-vm reads a template named - from the file of that name, where
+ * fvm's applets read standard input */
+static const char *file_arg(const char *path)
+{
+	return strcmp(path, "-") ? path : "./-";
+}
+
 /* the XML, hacks and delete-hacks files of import and import_profile */
 static int need_files(int argc, char **argv, int first)
 {
@@ -1455,7 +1462,7 @@ static int img_import_args(int argc, char **argv, int first, const char *size)
 	}
 	strv_push(&a, "--");
 	for (int i = first; i < argc && i < first + 5; i++)
-		strv_push(&a, argv[i]);
+		strv_push(&a, i >= first + 2 ? file_arg(argv[i]) : argv[i]);
 	rc = run_applet("import", &a, FVM_EXIT_USAGE);
 	strv_release(&a);
 	if (rc)
@@ -1812,7 +1819,7 @@ static int fi_import_profile(int argc, char **argv)
 	strv_push(&a, "--force");
 	strv_push(&a, "--");
 	for (int i = 1; i < argc && i <= 5; i++)
-		strv_push(&a, argv[i]);
+		strv_push(&a, i >= 3 ? file_arg(argv[i]) : argv[i]);
 	rc = run_applet("profile-import", &a, FVM_EXIT_USAGE);
 	strv_release(&a);
 	if (!rc)

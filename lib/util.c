@@ -350,12 +350,48 @@ out:
 	return rc;
 }
 
-int read_file_max(const char *path, size_t max, char **data, size_t *len)
+int read_fd_max(int fd, const char *name, size_t max, char **data, size_t *len)
 {
 	struct sbuf b = SBUF_INIT;
 	char chunk[65536];
 	ssize_t n;
-	int fd;
+
+	*data = NULL;
+	*len = 0;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_sys(FVM_EXIT_FAIL, "cannot read %s", name);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			if (max % (1u << 20) == 0)
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu MiB", name,
+					max >> 20);
+			else
+				err_set(FVM_EXIT_FAIL,
+					"%s is larger than %zu bytes", name,
+					max);
+			goto fail;
+		}
+		sbuf_add(&b, chunk, (size_t)n);
+	}
+	*len = b.len;
+	*data = sbuf_detach(&b);
+	return 0;
+fail:
+	sbuf_release(&b);
+	return -1;
+}
+
+int read_file_max(const char *path, size_t max, char **data, size_t *len)
+{
+	int fd, rc;
 
 	*data = NULL;
 	*len = 0;
@@ -364,35 +400,7 @@ int read_file_max(const char *path, size_t max, char **data, size_t *len)
 		return err_sys(errno == ENOENT ? FVM_EXIT_NOTFOUND :
 						 FVM_EXIT_FAIL,
 			       "cannot open %s", path);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_sys(FVM_EXIT_FAIL, "cannot read %s", path);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > max) {
-			if (max % (1u << 20) == 0)
-				err_set(FVM_EXIT_FAIL,
-					"%s is larger than %zu MiB", path,
-					max >> 20);
-			else
-				err_set(FVM_EXIT_FAIL,
-					"%s is larger than %zu bytes", path,
-					max);
-			goto fail;
-		}
-		sbuf_add(&b, chunk, (size_t)n);
-	}
+	rc = read_fd_max(fd, path, max, data, len);
 	close(fd);
-	*len = b.len;
-	*data = sbuf_detach(&b);
-	return 0;
-fail:
-	close(fd);
-	sbuf_release(&b);
-	return -1;
+	return rc;
 }

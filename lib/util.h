@@ -92,5 +92,7 @@ int write_file_atomic(const char *path, const void *data, size_t len,
  * (FVM_EXIT_NOTFOUND), unreadable, or "PATH is larger than MAX bytes".
  */
 int read_file_max(const char *path, size_t max, char **data, size_t *len);
+/* The same from descriptor fd (left open), called name in messages. */
+int read_fd_max(int fd, const char *name, size_t max, char **data, size_t *len);
 
 #endif

@@ -82,6 +82,30 @@ t_eq "config-tpl.xml" "$(cat "$F/c.xml")" "$(cat "$CONFDIR/config-tpl.xml" 2>&1)
 t_eq "hacks-tpl.sh executable" yes "$([ -x "$CONFDIR/hacks-tpl.sh" ] && echo yes)"
 t_eq "delete-hacks-tpl.sh" "echo delete" "$(cat "$CONFDIR/delete-hacks-tpl.sh" 2>&1)"
 
+# a template or hack file given as - comes from standard input
+t_run "XML from stdin" 0 sh -c "fvm import -q tplin '$D' - <'$F/c.xml'"
+if cmp -s "$CONFDIR/config-tplin.xml" "$CONFDIR/config-tpl.xml"; then t_ok "XML from stdin: same file as from a path"; else t_fail "XML from stdin: same file as from a path" "$(cat "$CONFDIR/config-tplin.xml" 2>&1)"; fi
+t_eq "XML from stdin: mode" 644 "$(stat -c %a "$CONFDIR/config-tplin.xml" 2>&1)"
+t_run "hacks from stdin" 0 sh -c "fvm import -q tplinh '$D' '$F/c.xml' - '$F/dh.sh' <'$F/h.sh'"
+t_eq "hacks from stdin: content" "echo hack" "$(cat "$CONFDIR/hacks-tplinh.sh" 2>&1)"
+t_eq "hacks from stdin: executable" 755 "$(stat -c %a "$CONFDIR/hacks-tplinh.sh" 2>&1)"
+t_eq "hacks from stdin: XML from its path" "$(cat "$F/c.xml")" "$(cat "$CONFDIR/config-tplinh.xml" 2>&1)"
+before=$(ls "$S/images" "$CONFDIR" | sort)
+t_run "two - are refused" 2 sh -c "fvm import two '$D' - - <'$F/c.xml'"
+t_eq "two -: one error line and the usage hint" "fvm-import: error: hacks file -: standard input is read once, and the XML file is - already
+Try 'fvm import --help'." "$T_ERR"
+t_run "- beside SOURCE - is refused" 2 sh -c "fvm import two - '$F/c.xml' - <'$F/multi.xz'"
+t_eq "- beside SOURCE -: one error line and the usage hint" "fvm-import: error: hacks file -: standard input is read once, and SOURCE is - already
+Try 'fvm import --help'." "$T_ERR"
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' x >"$F/big.xml"
+t_run "over 1 MiB on stdin" 1 sh -c "fvm import big '$D' - <'$F/big.xml'"
+t_eq "over 1 MiB on stdin: message" "fvm-import: error: XML file -: standard input is larger than 1 MiB" "$T_ERR"
+head -c $((1024 * 1024)) /dev/zero | tr '\0' x >"$F/max.xml"
+t_run "exactly 1 MiB on stdin" 0 sh -c "fvm import -q max empty - <'$F/max.xml'"
+t_eq "exactly 1 MiB: all of it kept" $((1024 * 1024)) "$(stat -c %s "$CONFDIR/config-max.xml" 2>&1)"
+t_run "image-rm max" 0 fvm image-rm -q max
+t_eq "refused - imports left nothing" "$before" "$(ls "$S/images" "$CONFDIR" | sort)"
+
 # failures name the cause and leave nothing behind
 before=$(ls "$S/images" | sort)
 head -c 200000 "$F/multi.xz" >"$F/trunc.xz"

@@ -50,6 +50,23 @@ t_run "profile-import, XML only" 0 fvm profile-import -q db r8 "$F/c.xml"
 t_eq "XML only: no hack files" "base_image config.xml" "$(ls "$MINE/db" | tr '\n' ' ' | sed 's/ $//')"
 t_eq "-q prints nothing" "" "$T_OUT"
 
+# a file given as - comes from standard input
+t_run "XML from stdin" 0 sh -c "fvm profile-import -q webin c7 - '$F/h.sh' <'$F/c.xml'"
+if cmp -s "$MINE/webin/config.xml" "$MINE/web/config.xml"; then t_ok "XML from stdin: same file as from a path"; else t_fail "XML from stdin: same file as from a path" "$(cat "$MINE/webin/config.xml" 2>&1)"; fi
+t_eq "XML from stdin: hacks from its path" "echo hack" "$(cat "$MINE/webin/hacks.sh" 2>&1)"
+t_run "delete-hacks from stdin" 0 sh -c "fvm profile-import -q dhin c7 '$F/c.xml' '$F/h.sh' - <'$F/dh.sh'"
+t_eq "delete-hacks from stdin: content" "echo delete" "$(cat "$MINE/dhin/delete-hacks.sh" 2>&1)"
+t_eq "delete-hacks from stdin: executable" 755 "$(stat -c %a "$MINE/dhin/delete-hacks.sh" 2>&1)"
+t_run "two - are refused" 2 sh -c "fvm profile-import two c7 '$F/c.xml' - - <'$F/h.sh'"
+t_eq "two -: one error line and the usage hint" "fvm-profile-import: error: delete-hacks file -: standard input is read once, and the hacks file is - already
+Try 'fvm profile-import --help'." "$T_ERR"
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' x >"$F/big.sh"
+t_run "over 1 MiB on stdin" 1 sh -c "fvm profile-import big c7 '$F/c.xml' - <'$F/big.sh'"
+t_eq "over 1 MiB on stdin: message" "fvm-profile-import: error: hacks file -: standard input is larger than 1 MiB" "$T_ERR"
+t_eq "refused: no profile made" "" "$(ls -d "$MINE/two" "$MINE/big" 2>/dev/null; leftovers)"
+t_run "profile-rm webin" 0 fvm profile-rm -q webin
+t_run "profile-rm dhin" 0 fvm profile-rm -q dhin
+
 t_run "existing profile" 4 fvm profile-import web r8 "$F/c.xml"
 t_match "existing: says --force" 'profile web exists already.*--force' "$T_ERR"
 t_eq "existing: kept" c7 "$(cat "$MINE/web/base_image")"

@@ -251,6 +251,13 @@ t_run "import_profile of a missing image exits 2" 2 fast-vm-image import_profile
 t_run "import_profile with a missing XML exits 2" 2 fast-vm-image import_profile p4 c8 "$T_TMP/nosuch.xml"
 t_eq "missing XML: fast-vm-image's lines" "[__][err] XML VM definition: local file '$T_TMP/nosuch.xml' not found
 [__][err] XML file $T_TMP/nosuch.xml not found" "$T_OUT"
+# fast-vm reads a template named - from the file of that name, never stdin
+mkdir -p "$T_TMP/dash"
+cp "$T_TMP/c8.xml" "$T_TMP/dash/-"
+echo 'not the template' >"$T_TMP/dash/other"
+t_run "import_profile with an XML file named -" 0 sh -c "cd '$T_TMP/dash' && fast-vm-image import_profile p5 c8 - <other"
+t_eq "XML named -: the file, not stdin" "$(cat "$T_TMP/c8.xml")" "$(cat "${pdir%/p3}/p5/config.xml" 2>&1)"
+t_run "remove_profile p5" 0 fast-vm-image remove_profile p5
 t_run "remove_profile p3" 0 fast-vm-image remove_profile p3
 t_eq "remove_profile: message" "[__][ok] Profile p3 removed" "$T_OUT"
 t_run "profile p3 gone" 1 test -e "$pdir"
