@@ -1,4 +1,5 @@
 /* applets/keydist.c: `fvm keydist N...`: install fvm's ssh key in VMs, offline or over ssh. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +15,29 @@ struct keydist_ctx {
 	long timeout;
 	bool quiet, interactive;
 	char *key, *pubkey;
+	const char *password_file;
+	int password_fd;
+	char *password;	     /* from --password-file or --password-fd */
+	char *password_what; /* where it came from, for messages */
 };
 
 /* the options' values and the run's context (the table binds them) */
-static struct keydist_ctx opt = { .timeout = VM_SSH_TIMEOUT };
+static struct keydist_ctx opt = { .timeout = VM_SSH_TIMEOUT,
+				  .password_fd = -1 };
 
 static const struct opt keydist_opts[] = {
 	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
 		 "for a running VM: wait at most this long for ssh (default "
 		 "300)",
 		 0, 86400),
+	OPT_STRING(0, "password-file", &opt.password_file, "FILE",
+		   "for a running VM: root's password is the first line of "
+		   "FILE (instead of FASTVM_KEYDIST_PASSWORD)",
+		   OPT_C_FILE),
+	OPT_INT(0, "password-fd", &opt.password_fd, "N",
+		"for a running VM: root's password is the first line read "
+		"from descriptor N (instead of FASTVM_KEYDIST_PASSWORD)",
+		0, INT_MAX),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -40,11 +54,15 @@ const struct applet_info keydist_info = {
 		"libguestfs (/root/.ssh 0700, authorized_keys 0600, owned by "
 		"root, SELinux labels kept right); nothing changes when the "
 		"key is there already. A running VM gets it over ssh: "
-		"nothing to do when the key works already, else with "
-		"FASTVM_KEYDIST_PASSWORD from the configuration through "
+		"nothing to do when the key works already, else with the "
+		"password of --password-file or --password-fd, or "
+		"FASTVM_KEYDIST_PASSWORD from the configuration, through "
 		"sshpass, as fast-vm does, else by asking for the password "
-		"on the terminal. The VM's host key is recorded on that "
-		"first connection.\n"
+		"on the terminal. The password reaches sshpass in its "
+		"environment, never on a command line where ps shows it; "
+		"give it with --password-file or --password-fd rather than "
+		"in a command. The VM's host key is recorded on that first "
+		"connection.\n"
 		"Exit status 1: the key could not be installed; 2: usage; 3: "
 		"no VM N.",
 	.opts = keydist_opts,
@@ -156,6 +174,9 @@ static int online(struct keydist_ctx *x, int n)
 	struct strv a = STRV_INIT;
 	char ip[16], *known = vm_known_hosts_path(n), *errs = NULL;
 	char *pass_env[] = { NULL, NULL };
+	const char *pw = x->password ? x->password : c->keydist_password;
+	const char *pw_what =
+		x->password ? x->password_what : "FASTVM_KEYDIST_PASSWORD";
 	int rc = -1;
 
 	vm_ip(c, n, ip);
@@ -174,8 +195,8 @@ static int online(struct keydist_ctx *x, int n)
 	}
 	err_clear();
 	strv_release(&a);
-	if (c->keydist_password && *c->keydist_password) {
-		pass_env[0] = xasprintf("SSHPASS=%s", c->keydist_password);
+	if (pw && *pw) {
+		pass_env[0] = xasprintf("SSHPASS=%s", pw);
 		/* -e: the password stays out of the process list */
 		strv_push(&a, "sshpass");
 		strv_push(&a, "-e");
@@ -196,13 +217,13 @@ static int online(struct keydist_ctx *x, int n)
 			rc = -1;
 			goto out;
 		}
-		if (!x->interactive) {
+		/* a password given for this run is not asked again */
+		if (!x->interactive || x->password) {
 			char *l = proc_last_line(errs);
 
 			rc = err_set(FVM_EXIT_FAIL,
-				     "VM %d: ssh-copy-id with "
-				     "FASTVM_KEYDIST_PASSWORD failed%s%s",
-				     n, *l ? ": " : "", l);
+				     "VM %d: ssh-copy-id with %s failed%s%s", n,
+				     pw_what, *l ? ": " : "", l);
 			free(l);
 			goto out;
 		}
@@ -215,8 +236,8 @@ static int online(struct keydist_ctx *x, int n)
 	if (!x->interactive) {
 		rc = err_set(FVM_EXIT_FAIL,
 			     "VM %d runs and its ssh does not take the key: "
-			     "stop it to install the key offline, or set "
-			     "FASTVM_KEYDIST_PASSWORD",
+			     "stop it to install the key offline, or give "
+			     "root's password with --password-file",
 			     n);
 		goto out;
 	}
@@ -236,6 +257,8 @@ done:
 		       n);
 	rc = 0;
 out:
+	if (pass_env[0])
+		explicit_bzero(pass_env[0], strlen(pass_env[0]));
 	free(pass_env[0]);
 	free(errs);
 	free(known);
@@ -316,12 +339,34 @@ int keydist_main(int argc, char **argv)
 	int rc;
 
 	applet_args(&argc, &argv);
+	if (opt.password_file && opt.password_fd >= 0)
+		usage_error("--password-file and --password-fd exclude each "
+			    "other");
 	vm_parse_numbers(argc, argv, &l);
-	opt.interactive = l.len == 1 && isatty(0);
+	if (opt.password_file || opt.password_fd >= 0) {
+		opt.password =
+			read_password_line(opt.password_file, opt.password_fd);
+		if (!opt.password) {
+			vmlist_release(&l);
+			return report_err();
+		}
+		opt.password_what =
+			opt.password_file ?
+				xasprintf("the password of %s",
+					  opt.password_file) :
+				xasprintf("the password of descriptor %d",
+					  opt.password_fd);
+	}
+	/* a password read from descriptor 0 leaves no terminal to ask on */
+	opt.interactive = l.len == 1 && isatty(0) && opt.password_fd != 0;
 	vm_known_hosts_dir();
 	rc = vm_run_each(&l, keydist_one, &opt, "done", opt.quiet);
 	free(opt.key);
 	free(opt.pubkey);
+	if (opt.password)
+		explicit_bzero(opt.password, strlen(opt.password));
+	free(opt.password);
+	free(opt.password_what);
 	vmlist_release(&l);
 	return rc;
 }

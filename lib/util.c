@@ -404,3 +404,56 @@ int read_file_max(const char *path, size_t max, char **data, size_t *len)
 	close(fd);
 	return rc;
 }
+
+char *read_password_line(const char *path, int fd)
+{
+	char *name = path ? xstrdup(path) : xasprintf("descriptor %d", fd);
+	char line[PASSWORD_MAX + 1], *pw = NULL;
+	size_t len = 0;
+	ssize_t n = 0;
+
+	if (path) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			err_sys(FVM_EXIT_FAIL, "cannot open password file %s",
+				path);
+			goto out;
+		}
+	}
+	/* a byte at a time up to the newline: a pipe's writer may keep it
+	 * open, and what follows the line is not ours to take */
+	while (len < sizeof(line) && (n = read(fd, line + len, 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	if (n < 0) {
+		err_sys(FVM_EXIT_FAIL, "cannot read the password from %s",
+			name);
+		goto out;
+	}
+	if (len == sizeof(line)) {
+		err_set(FVM_EXIT_FAIL,
+			"the password in %s is longer than %d bytes", name,
+			PASSWORD_MAX);
+		goto out;
+	}
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (!len) {
+		err_set(FVM_EXIT_FAIL,
+			"%s holds no password (its first line is empty)", name);
+		goto out;
+	}
+	pw = xstrndup(line, len);
+out:
+	explicit_bzero(line, sizeof(line));
+	if (path && fd >= 0)
+		close(fd);
+	free(name);
+	return pw;
+}

@@ -95,4 +95,15 @@ int read_file_max(const char *path, size_t max, char **data, size_t *len);
 /* The same from descriptor fd (left open), called name in messages. */
 int read_fd_max(int fd, const char *name, size_t max, char **data, size_t *len);
 
+/* the longest password read_password_line takes */
+#define PASSWORD_MAX 4096
+/*
+ * A password: the first line of the file at path or, path NULL, of
+ * descriptor fd (left open; read up to its first newline only), without
+ * its line end. Caller frees (explicit_bzero first). NULL with the error
+ * recorded (FVM_EXIT_FAIL): unreadable, an empty first line, or a line
+ * longer than PASSWORD_MAX.
+ */
+char *read_password_line(const char *path, int fd);
+
 #endif
