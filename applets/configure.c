@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +28,9 @@ static struct {
 	const char *storage, *vg, *pool, *pool_size, *loop_file, *loop_size;
 	const char *store_dir, *network, *subnet, *prefix, *group, *owner_only;
 	const char *appliance, *keydist, *uri;
-} opt;
+	const char *keydist_file;
+	int keydist_fd;
+} opt = { .keydist_fd = -1 };
 
 static const struct opt configure_opts[] = {
 	OPT_BOOL('y', "yes", &opt.yes,
@@ -90,8 +93,16 @@ static const struct opt configure_opts[] = {
 		 "minutes)"),
 	OPT_STRING(0, "keydist-password", &opt.keydist, "PASSWORD",
 		   "root password of guests for keydist, or none "
-		   "(FASTVM_KEYDIST_PASSWORD)",
+		   "(FASTVM_KEYDIST_PASSWORD); ps shows it while configure "
+		   "runs: --keydist-password-file does not",
 		   OPT_C_NONE),
+	OPT_STRING(0, "keydist-password-file", &opt.keydist_file, "FILE",
+		   "the keydist password is the first line of FILE",
+		   OPT_C_FILE),
+	OPT_INT(0, "keydist-password-fd", &opt.keydist_fd, "N",
+		"the keydist password is the first line read from "
+		"descriptor N",
+		0, INT_MAX),
 	OPT_STRING(0, "uri", &opt.uri, "URI",
 		   "libvirt connection (FVM_URI) [qemu:///system]", OPT_C_NONE),
 	OPT_STRING(0, "sudoers", &opt.sudoers, "FILE",
@@ -1529,6 +1540,25 @@ static void answers_release(struct answers *a)
 	}
 }
 
+/* --keydist-password-file or -fd: the password, made opt.keydist and
+ * returned (caller frees), else NULL; a file that gives none ends the
+ * run */
+static char *keydist_password_opt(void)
+{
+	char *pw;
+
+	if (!opt.keydist_file && opt.keydist_fd < 0)
+		return NULL;
+	if (opt.keydist || (opt.keydist_file && opt.keydist_fd >= 0))
+		usage_error("--keydist-password, --keydist-password-file and "
+			    "--keydist-password-fd exclude each other");
+	pw = read_password_line(opt.keydist_file, opt.keydist_fd);
+	if (!pw)
+		die_err();
+	opt.keydist = pw;
+	return pw;
+}
+
 static int configure_run(struct cf *x, int argc, char **argv)
 {
 	struct answers *a = &x->a;
@@ -1554,6 +1584,7 @@ static int configure_run(struct cf *x, int argc, char **argv)
 	x->unit_dir = opt.unit_dir ? opt.unit_dir : UNIT_DIR_DEFAULT;
 	x->uri_given = opt.uri != NULL;
 	{
+		char *kd_pw = keydist_password_opt();
 		const char *const given[] = {
 			opt.storage,   opt.vg,	      opt.pool,
 			opt.pool_size, opt.loop_file, opt.loop_size,
@@ -1561,6 +1592,7 @@ static int configure_run(struct cf *x, int argc, char **argv)
 			opt.prefix,    opt.group,     opt.owner_only,
 			opt.appliance, opt.keydist,   opt.uri
 		};
+
 		char **field[] = { &a->storage,	  &a->vg,	 &a->pool,
 				   &a->pool_size, &a->loop_file, &a->loop_size,
 				   &a->store_dir, &a->network,	 &a->subnet,
@@ -1569,6 +1601,11 @@ static int configure_run(struct cf *x, int argc, char **argv)
 
 		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
 			set(field[i], given[i]);
+		if (kd_pw) {
+			explicit_bzero(kd_pw, strlen(kd_pw));
+			free(kd_pw);
+			opt.keydist = NULL;
+		}
 	}
 	if (x->sudoers && x->sudoers[0] != '/')
 		usage_error("--sudoers must be an absolute path or none");

@@ -73,6 +73,28 @@ cf2-" "$T_OUT"
 t_run "keydist none removes the password" 0 cf --yes --keydist-password none
 t_nomatch "password gone" "KEYDIST" "$(cat "$CONF")"
 
+# --- the keydist password from a file or descriptor, never an argv
+printf '%s\n' 'fi le$pw' 'second line' >"$T_TMP/kdpw"
+t_run "--keydist-password-file" 0 cf --yes -q --keydist-password-file "$T_TMP/kdpw"
+t_match "password file: its first line" "^FASTVM_KEYDIST_PASSWORD='fi le\\\$pw'$" "$(cat "$CONF")"
+FVM_CONFIG=$CONF t_run "password file: read back" 0 fvm config FASTVM_KEYDIST_PASSWORD
+t_eq "password file: value" 'fi le$pw' "$T_OUT"
+printf 'fd-pass\n' >"$T_TMP/kdfd"
+t_run "--keydist-password-fd" 0 sh -c "exec 5<'$T_TMP/kdfd'; fvm configure --config '$CONF' --uri test:///default --sudoers none --group root --yes -q --keydist-password-fd 5"
+FVM_CONFIG=$CONF t_run "password fd: read back" 0 fvm config FASTVM_KEYDIST_PASSWORD
+t_eq "password fd: value" fd-pass "$T_OUT"
+cp "$CONF" "$T_TMP/conf.before"
+t_run "password option and file" 2 cf --yes --keydist-password x --keydist-password-file "$T_TMP/kdpw"
+t_match "option and file: message" "^fvm-configure: error: --keydist-password, --keydist-password-file and --keydist-password-fd exclude each other$" "$(head -n 1 "$T_TMP/err")"
+: >"$T_TMP/kdempty"
+t_run "empty password file" 1 cf --yes --keydist-password-file "$T_TMP/kdempty"
+t_eq "empty password file: one line" "fvm-configure: error: $T_TMP/kdempty holds no password (its first line is empty)" "$T_ERR"
+t_run "missing password file" 1 cf --yes --keydist-password-file "$T_TMP/nope"
+t_lines "missing password file: one line" 1 "$T_ERR"
+t_match "missing password file: message" "^fvm-configure: error: cannot open password file $T_TMP/nope: " "$T_ERR"
+if cmp -s "$CONF" "$T_TMP/conf.before"; then t_ok "refused password: config unchanged"; else t_fail "refused password: config unchanged" "$(diff "$T_TMP/conf.before" "$CONF")"; fi
+t_run "keydist none again" 0 cf --yes -q --keydist-password none
+
 # --- --json and -q
 t_run "--json" 0 cf --yes --json
 t_eq "--json: one object per check" "config libvirt storage network group sudoers appliance" \
