@@ -59,11 +59,10 @@ const struct applet_info keydist_info = {
 		"FASTVM_KEYDIST_PASSWORD from the configuration, through "
 		"sshpass, as fast-vm does, else by asking for the password "
 		"on the terminal. The password reaches sshpass in its "
-		"environment, never on a command line where ps shows it; "
-		"give it with --password-file or --password-fd rather than "
-		"in a command. The VM's host key is recorded on that first "
-		"connection.\n"
-		"Exit status 1: the key could not be installed; 2: usage; 3: "
+		"environment, never on a command line where ps shows it. "
+		"The VM's host key is recorded on that first connection.\n"
+		"Exit status 1: the key could not be installed, or the "
+		"password file or descriptor gives no password; 2: usage; 3: "
 		"no VM N.",
 	.opts = keydist_opts,
 	.min_args = 1,
