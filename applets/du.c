@@ -133,179 +133,231 @@ static struct image_sum *image_of(struct image_sum **v, size_t *n,
 	return &(*v)[(*n)++];
 }
 
-int du_main(int argc, char **argv)
-{
-	enum out_mode mode;
+/* One run of du: what was asked, what was found, the rows collected. */
+struct du_run {
 	struct fvm_conf *c;
 	struct store *s;
-	struct vm_entry *vms = NULL;
-	struct vmlist l = { 0 };
-	struct image_sum *imgs = NULL;
-	size_t nvms = 0, nimgs = 0;
-	struct store_pool pool;
-	struct out_table *t;
-	struct sbuf rows = SBUF_INIT;
-	bool all = true, lvm;
 	struct du *d;
-	int rc = 0;
+	bool all, lvm;
+	struct vmlist l;
+	struct vm_entry *vms;
+	size_t nvms;
+	struct image_sum *imgs;
+	size_t nimgs;
+	struct store_pool pool;
+	struct out_table *t; /* every row, for JSON */
+	struct sbuf rows;    /* fast-vm's table lines */
+	int rc;
+};
 
-	applet_args(&argc, &argv);
-	mode = opt.json ? OUT_JSON : OUT_HUMAN;
-	if (argc > 0 && !(argc == 1 && !strcmp(argv[0], "all"))) {
-		vm_parse_numbers(argc, argv, &l);
-		all = false;
+static bool vm_wanted(const struct du_run *r, int number)
+{
+	if (r->all)
+		return number >= 0;
+	for (size_t j = 0; j < r->l.len; j++)
+		if (r->l.n[j] == number)
+			return true;
+	return false;
+}
+
+static void vm_row(struct du_run *r, const struct vm_entry *e,
+		   struct image_sum *is, const char *image)
+{
+	const char *owner = e->has_meta ? e->meta.owner : NULL;
+	struct out_table *t = r->t;
+	struct du_usage u;
+	char size[64], b[23];
+
+	out_row(t);
+	out_str(t, U_KIND, "vm");
+	out_int(t, U_VM, e->number);
+	out_str(t, U_NAME, e->name);
+	out_str(t, U_IMAGE, e->image);
+	out_str(t, U_OWNER, owner);
+	if (du_disk(r->d, e->name, image, &u) < 0) {
+		warning("VM %d: %s", e->number, err_msg());
+		err_clear();
+		r->rc = FVM_EXIT_FAIL;
+		return;
 	}
-	c = applet_conf();
-	s = vm_store();
-	lvm = store_caps(s) & STORE_CAP_THIN_POOL;
-	if (virt_list_vms(vm_virt(false), c, true, &vms, &nvms) < 0)
-		die_err();
-	for (size_t i = 0; i < l.len; i++) {
-		bool found = false;
+	put_usage(t, &u);
+	is->vms_unshared += u.unshared;
+	is->split_known = is->split_known && u.split_known;
+	fastvm_size_text(u.size, u.allocated, size, sizeof(size));
+	bar(&u, b);
+	if (u.split_known)
+		sbuf_addf(&r->rows,
+			  "%-3d %-12s %-8s  %8s %7.3fg   %7.3fg  %s\n",
+			  e->number, e->image, owner ? owner : "", size,
+			  (double)u.shared / GIB, (double)u.unshared / GIB, b);
+	else
+		sbuf_addf(&r->rows, "%-3d %-12s %-8s  %8s %7s    %7s   %s\n",
+			  e->number, e->image, owner ? owner : "", size, "-",
+			  "-", b);
+}
 
-		for (size_t j = 0; j < nvms && !found; j++)
-			found = vms[j].number == l.n[i];
-		if (!found)
-			die(FVM_EXIT_NOTFOUND, "no VM %d", l.n[i]);
-	}
-	d = du_open(s, c);
-	if (du_split_missing(d))
-		warning("shared and own space unknown: %s",
-			du_split_missing(d));
-	t = out_table_new(du_cols, U_COUNT);
-	for (size_t i = 0; i < nvms; i++) {
-		struct vm_entry *e = &vms[i];
-		char *image = vm_name(c, e->image, -1);
-		struct image_sum *is = image_of(&imgs, &nimgs, e->image, image);
-		bool wanted = all && e->number >= 0;
-		struct du_usage u;
-		char size[64], b[23];
+/* the VMs' rows; every VM counts towards its image's sums */
+static void collect_vms(struct du_run *r)
+{
+	for (size_t i = 0; i < r->nvms; i++) {
+		struct vm_entry *e = &r->vms[i];
+		char *image = vm_name(r->c, e->image, -1);
+		struct image_sum *is =
+			image_of(&r->imgs, &r->nimgs, e->image, image);
 
-		for (size_t j = 0; j < l.len && !wanted; j++)
-			wanted = l.n[j] == e->number;
 		if (e->number >= 0)
 			is->vms++;
-		if (!wanted) {
-			free(image);
-			continue;
-		}
-		out_row(t);
-		out_str(t, U_KIND, "vm");
-		out_int(t, U_VM, e->number);
-		out_str(t, U_NAME, e->name);
-		out_str(t, U_IMAGE, e->image);
-		out_str(t, U_OWNER, e->has_meta ? e->meta.owner : NULL);
-		if (du_disk(d, e->name, image, &u) < 0) {
-			warning("VM %d: %s", e->number, err_msg());
-			err_clear();
-			rc = FVM_EXIT_FAIL;
-			free(image);
-			continue;
-		}
-		put_usage(t, &u);
-		is->vms_unshared += u.unshared;
-		is->split_known = is->split_known && u.split_known;
-		fastvm_size_text(u.size, u.allocated, size, sizeof(size));
-		bar(&u, b);
-		if (u.split_known)
-			sbuf_addf(&rows,
-				  "%-3d %-12s %-8s  %8s %7.3fg   %7.3fg  %s\n",
-				  e->number, e->image,
-				  e->has_meta ? e->meta.owner : "", size,
-				  (double)u.shared / GIB,
-				  (double)u.unshared / GIB, b);
-		else
-			sbuf_addf(&rows,
-				  "%-3d %-12s %-8s  %8s %7s    %7s   %s\n",
-				  e->number, e->image,
-				  e->has_meta ? e->meta.owner : "", size, "-",
-				  "-", b);
+		if (vm_wanted(r, e->number))
+			vm_row(r, e, is, image);
 		free(image);
 	}
-	/* images: every one with all, else those of the VMs shown */
-	if (all) {
-		char **names = store_list(s, c->vm_prefix);
+}
+
+static bool image_shown(const struct du_run *r, const struct image_sum *is)
+{
+	if (r->all)
+		return true;
+	for (size_t j = 0; j < r->nvms; j++)
+		for (size_t k = 0; k < r->l.len; k++)
+			if (r->vms[j].number == r->l.n[k] &&
+			    !strcmp(r->vms[j].image, is->image))
+				return true;
+	return false;
+}
+
+static void image_row(struct du_run *r, const struct image_sum *is)
+{
+	struct out_table *t = r->t;
+	struct du_usage u;
+	char size[64];
+
+	out_row(t);
+	out_str(t, U_KIND, "image");
+	out_str(t, U_VM, NULL);
+	out_str(t, U_NAME, is->disk);
+	out_str(t, U_IMAGE, is->image);
+	out_str(t, U_OWNER, NULL);
+	out_int(t, U_VMS, (long long)is->vms);
+	if (is->split_known)
+		out_int(t, U_VMS_UNSHARED, (long long)is->vms_unshared);
+	else
+		out_str(t, U_VMS_UNSHARED, NULL);
+	if (du_disk(r->d, is->disk, NULL, &u) < 0) {
+		warning("image %s: %s", is->image, err_msg());
+		err_clear();
+		r->rc = FVM_EXIT_FAIL;
+		return;
+	}
+	put_usage(t, &u);
+	fastvm_size_text(u.size, u.allocated, size, sizeof(size));
+	sbuf_addf(&r->rows, "=== Image %s: %s, %zu VM%s", is->image, size,
+		  is->vms, is->vms == 1 ? "" : "s");
+	if (is->split_known)
+		sbuf_addf(&r->rows, " with %.3fg of their own\n",
+			  (double)is->vms_unshared / GIB);
+	else
+		sbuf_addc(&r->rows, '\n');
+}
+
+/* images: every one with all, else those of the VMs shown */
+static void collect_images(struct du_run *r)
+{
+	if (r->all) {
+		char **names = store_list(r->s, r->c->vm_prefix);
 
 		if (!names)
 			die_err();
 		for (char **p = names; *p; p++)
-			if (reconcile_vm_number(c->vm_prefix, *p) < 0)
-				image_of(&imgs, &nimgs,
-					 *p + strlen(c->vm_prefix), *p);
+			if (reconcile_vm_number(r->c->vm_prefix, *p) < 0)
+				image_of(&r->imgs, &r->nimgs,
+					 *p + strlen(r->c->vm_prefix), *p);
 		store_list_free(names);
 	}
-	for (size_t i = 0; i < nimgs; i++) {
-		struct image_sum *is = &imgs[i];
-		struct du_usage u;
-		char size[64];
-		bool shown = all;
+	for (size_t i = 0; i < r->nimgs; i++)
+		if (image_shown(r, &r->imgs[i]) &&
+		    store_exists(r->s, r->imgs[i].disk))
+			image_row(r, &r->imgs[i]);
+}
 
-		for (size_t j = 0; j < nvms && !shown; j++)
-			for (size_t k = 0; k < l.len && !shown; k++)
-				shown = vms[j].number == l.n[k] &&
-					!strcmp(vms[j].image, is->image);
-		if (!shown || !store_exists(s, is->disk))
-			continue;
-		out_row(t);
-		out_str(t, U_KIND, "image");
-		out_str(t, U_VM, NULL);
-		out_str(t, U_NAME, is->disk);
-		out_str(t, U_IMAGE, is->image);
-		out_str(t, U_OWNER, NULL);
-		out_int(t, U_VMS, (long long)is->vms);
-		if (is->split_known)
-			out_int(t, U_VMS_UNSHARED, (long long)is->vms_unshared);
-		else
-			out_str(t, U_VMS_UNSHARED, NULL);
-		if (du_disk(d, is->disk, NULL, &u) < 0) {
-			warning("image %s: %s", is->image, err_msg());
-			err_clear();
-			rc = FVM_EXIT_FAIL;
-			continue;
-		}
-		put_usage(t, &u);
-		fastvm_size_text(u.size, u.allocated, size, sizeof(size));
-		sbuf_addf(&rows, "=== Image %s: %s, %zu VM%s", is->image, size,
-			  is->vms, is->vms == 1 ? "" : "s");
-		if (is->split_known)
-			sbuf_addf(&rows, " with %.3fg of their own\n",
-				  (double)is->vms_unshared / GIB);
-		else
-			sbuf_addc(&rows, '\n');
-	}
-	if (store_pool_status(s, &pool) == 0) {
-		out_row(t);
-		out_str(t, U_KIND, "pool");
-		out_str(t, U_VM, NULL);
-		out_str(t, U_NAME, lvm ? c->thinpool_lv : c->store_dir);
-		out_int(t, U_SIZE, (long long)pool.size);
-		out_int(t, U_ALLOC, (long long)pool.used);
-	} else {
+static void collect_pool(struct du_run *r)
+{
+	if (store_pool_status(r->s, &r->pool) < 0) {
 		warning("%s", err_msg());
 		err_clear();
-		pool.size = 0;
+		r->pool.size = 0;
+		return;
 	}
-	if (mode == OUT_JSON) {
-		out_print_list(t, mode, stdout);
-	} else {
-		if (pool.size)
-			printf("=== %s space used: %6.2f%% of %6.2fg\n",
-			       lvm ? "Thinpool" : "Store",
-			       100.0 * (double)pool.used / (double)pool.size,
-			       (double)pool.size / GIB);
-		printf("VM# Image name    User     Size( %%aloc )   Shared   "
-		       "Unshared  ('.'-Shared, '#'-Unshared)\n");
-		fputs(rows.s ? rows.s : "", stdout);
+	out_row(r->t);
+	out_str(r->t, U_KIND, "pool");
+	out_str(r->t, U_VM, NULL);
+	out_str(r->t, U_NAME, r->lvm ? r->c->thinpool_lv : r->c->store_dir);
+	out_int(r->t, U_SIZE, (long long)r->pool.size);
+	out_int(r->t, U_ALLOC, (long long)r->pool.used);
+}
+
+/* fast-vm's disk_usage table */
+static void render_human(const struct du_run *r)
+{
+	if (r->pool.size)
+		printf("=== %s space used: %6.2f%% of %6.2fg\n",
+		       r->lvm ? "Thinpool" : "Store",
+		       100.0 * (double)r->pool.used / (double)r->pool.size,
+		       (double)r->pool.size / GIB);
+	printf("VM# Image name    User     Size( %%aloc )   Shared   "
+	       "Unshared  ('.'-Shared, '#'-Unshared)\n");
+	fputs(r->rows.s ? r->rows.s : "", stdout);
+}
+
+static void du_run_release(struct du_run *r)
+{
+	sbuf_release(&r->rows);
+	out_table_free(r->t);
+	du_close(r->d);
+	for (size_t i = 0; i < r->nimgs; i++) {
+		free(r->imgs[i].image);
+		free(r->imgs[i].disk);
 	}
-	sbuf_release(&rows);
-	out_table_free(t);
-	du_close(d);
-	for (size_t i = 0; i < nimgs; i++) {
-		free(imgs[i].image);
-		free(imgs[i].disk);
+	free(r->imgs);
+	virt_vms_free(r->vms, r->nvms);
+	vmlist_release(&r->l);
+}
+
+int du_main(int argc, char **argv)
+{
+	struct du_run r = { .all = true, .rows = SBUF_INIT };
+	int rc;
+
+	applet_args(&argc, &argv);
+	if (argc > 0 && !(argc == 1 && !strcmp(argv[0], "all"))) {
+		vm_parse_numbers(argc, argv, &r.l);
+		r.all = false;
 	}
-	free(imgs);
-	virt_vms_free(vms, nvms);
-	vmlist_release(&l);
+	r.c = applet_conf();
+	r.s = vm_store();
+	r.lvm = store_caps(r.s) & STORE_CAP_THIN_POOL;
+	if (virt_list_vms(vm_virt(false), r.c, true, &r.vms, &r.nvms) < 0)
+		die_err();
+	for (size_t i = 0; i < r.l.len; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < r.nvms && !found; j++)
+			found = r.vms[j].number == r.l.n[i];
+		if (!found)
+			die(FVM_EXIT_NOTFOUND, "no VM %d", r.l.n[i]);
+	}
+	r.d = du_open(r.s, r.c);
+	if (du_split_missing(r.d))
+		warning("shared and own space unknown: %s",
+			du_split_missing(r.d));
+	r.t = out_table_new(du_cols, U_COUNT);
+	collect_vms(&r);
+	collect_images(&r);
+	collect_pool(&r);
+	if (opt.json)
+		out_print_list(r.t, OUT_JSON, stdout);
+	else
+		render_human(&r);
+	rc = r.rc;
+	du_run_release(&r);
 	return rc;
 }
