@@ -25,6 +25,7 @@ static const struct opt keydist_opts[] = {
 		 "300)",
 		 0, 86400),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 
