@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/cli/connect.sh: which libvirt connection fvm uses (-c, LIBVIRT_DEFAULT_URI, FVM_URI) and its errors.
+# tests/cli/connect.sh: which libvirt connection fvm uses (-c, LIBVIRT_DEFAULT_URI, FVM_URI), its errors, and fvm -V.
 #
 # Two states of libvirt's test driver (no daemon): A holds VM 42, B holds
 # VM 43; which one an applet saw shows which URI it chose.
@@ -113,4 +113,25 @@ t_match "stop -c: the connection failed" "^fvm-stop: error: cannot connect to ::
 t_run "doctor -c with a bad URI" 1 fvm doctor -c '::bad'
 t_match "doctor -c: the connection failed" "^fvm-doctor: error: cannot connect to ::bad" "$T_ERR"
 
+# --- fvm -V
+t_run "fvm -V" 0 fvm -V
+short=$T_OUT
+t_run "fvm --version" 0 fvm --version
+t_eq "fvm -V is fvm --version" "$T_OUT" "$short"
+t_run "fvm --version --verbose" 0 fvm --version --verbose
+verbose=$T_OUT
+t_eq "--verbose: fvm's version first" "$short" "$(printf '%s\n' "$verbose" | head -1)"
+for lib in libvirt libguestfs liblzma libarchive libcurl libxml2 zlib libzstd \
+	openssl libdevmapper; do
+	t_match "--verbose: $lib and its version" "^$lib [0-9]+\.[0-9]+" "$verbose"
+done
+t_lines "--verbose: fvm and ten libraries" 11 "$verbose"
+t_run "fvm -V -v" 0 fvm -V -v
+t_eq "fvm -V -v is fvm --version --verbose" "$verbose" "$T_OUT"
+t_run "fvm -v -V" 0 fvm -v -V
+t_eq "fvm -v -V: the same" "$verbose" "$T_OUT"
+t_run "fvm -v alone" 2 fvm -v
+t_match "-v alone: usage error" "^fvm: error: -v goes with --version" "$T_ERR"
+t_run "fvm -V with an argument" 2 fvm -V list
+t_match "-V list: usage error" "^fvm: error: --version takes only --verbose" "$T_ERR"
 exit 0
