@@ -16,6 +16,7 @@ static struct {
 static const struct opt compact_opts[] = {
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

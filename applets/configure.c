@@ -1673,7 +1673,13 @@ static int configure_run(struct cf *x, int argc, char **argv)
 
 	/* libvirt first, as fast-vm does: nothing works without it */
 	conf_defaults(&conf);
+	/* the URI it will write as FVM_URI is the one to check, whatever
+	 * the environment says */
 	set(&conf.uri, a->uri);
+	set(&conf.path, x->config_path);
+	conf.uri_set = true;
+	if (conf_connect(&conf, NULL, false) < 0)
+		die_err();
 	v = virt_open(&conf, false);
 	conf_release(&conf);
 	if (!v) {

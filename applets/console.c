@@ -13,6 +13,7 @@ static struct {
 static const struct opt console_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "take the console over from another client"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -77,6 +77,7 @@ static const struct opt create_opts[] = {
 		     add_edit),
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

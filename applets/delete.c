@@ -30,6 +30,7 @@ static const struct opt delete_opts[] = {
 		   "image's",
 		   OPT_C_FILE),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

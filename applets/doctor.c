@@ -23,6 +23,7 @@ static const struct opt doctor_opts[] = {
 	OPT_BOOL(0, "fix", &opt.fix, "repair what can be repaired"),
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing; the exit status tells"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -14,6 +14,7 @@ static struct {
 
 static const struct opt du_opts[] = {
 	OPT_JSON(&opt.json),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

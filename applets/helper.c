@@ -51,8 +51,10 @@ const struct applet_info helper_info = {
 		"It trusts nothing of the caller's: it reads /etc/fast-vm.conf "
 		"(or --config PATH, which only a sudoers rule naming it can "
 		"pass; FVM_CONFIG counts only when root runs the helper "
-		"itself, not through sudo), clears the environment, and "
-		"checks every request again: VM disks must be VM_PREFIX "
+		"itself, not through sudo), clears the environment, connects "
+		"to libvirt at that file's FVM_URI alone (it takes no -c and "
+		"reads no LIBVIRT_DEFAULT_URI), and checks every request "
+		"again: VM disks must be VM_PREFIX "
 		"IMAGE-N "
 		"with N in FVM_VM_RANGE, the image must exist, LVs must be "
 		"thin LVs of THINPOOL_VG/THINPOOL_LV, files must be regular "
@@ -653,6 +655,10 @@ int helper_main(int argc, char **argv)
 	else
 		rc = conf_load(&conf);
 	free(path);
+	/* root's configuration alone chooses the connection: the helper
+	 * takes no -c, and no LIBVIRT_DEFAULT_URI of the caller's */
+	if (rc == 0)
+		rc = conf_connect(&conf, NULL, false);
 	if (rc < 0) {
 		conf_release(&conf);
 		die_err();

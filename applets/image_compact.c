@@ -20,6 +20,7 @@ static struct {
 static const struct opt image_compact_opts[] = {
 	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

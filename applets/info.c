@@ -12,6 +12,7 @@ static struct {
 
 static const struct opt info_opts[] = {
 	OPT_JSON(&opt.json),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -39,6 +39,7 @@ static const struct opt keydist_opts[] = {
 		"from descriptor N (instead of FASTVM_KEYDIST_PASSWORD)",
 		0, INT_MAX),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -15,6 +15,7 @@ static const struct opt list_opts[] = {
 	OPT_BOOL('s', "short", &opt.is_short,
 		 "VM numbers only, one a line (fast-vm's short)"),
 	OPT_JSON(&opt.json),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -20,6 +20,7 @@ static struct note_ctx opt;
 
 static const struct opt note_opts[] = {
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

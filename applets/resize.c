@@ -17,6 +17,7 @@ static const struct opt resize_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "allow shrinking (data past the new end is lost)"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

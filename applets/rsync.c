@@ -13,6 +13,7 @@ static struct vm_copy opt = { .tool = "rsync",
 
 static const struct opt rsync_opts[] = {
 	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

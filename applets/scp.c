@@ -15,6 +15,7 @@ static const struct opt scp_opts[] = {
 	VM_ACCESS_OPTS(&opt.user, &opt.timeout, &opt.no_wait, "copy", "copy"),
 	OPT_BOOL(0, "sftp", &opt.sftp,
 		 "use the SFTP protocol (the guest needs an sftp-server)"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -26,6 +26,7 @@ static const struct opt ssh_opts[] = {
 		       "connect"),
 	OPT_BOOL(0, "tty", &opt.tty,
 		 "give the remote command a terminal (ssh -t)"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -21,6 +21,7 @@ static const struct opt start_opts[] = {
 	OPT_SET_INT(0, "console", &opt.then, THEN_CONSOLE,
 		    "then connect to its serial console (fvm console)"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

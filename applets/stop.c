@@ -22,6 +22,7 @@ static const struct opt stop_opts[] = {
 		 "wait)",
 		 0, 86400),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

@@ -21,6 +21,7 @@ static const struct opt wait_opts[] = {
 	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
 		 "give up after this long (default 300)", 0, 86400),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
+	APPLET_OPT_CONNECT,
 	OPT_END(),
 };
 

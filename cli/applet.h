@@ -48,13 +48,21 @@ extern const struct applet *current_applet;
  * usage error prints one line and a hint, and exits 2.
  */
 void applet_args(int *argc, char ***argv);
+/*
+ * -c URI, --connect=URI of every applet that talks to libvirt, bound to
+ * applet_connect_uri: applet_conf() hands it to conf_connect.
+ */
+extern const char *applet_connect_uri;
+#define APPLET_OPT_CONNECT OPT_CONNECT(&applet_connect_uri)
 /* --json and -q as an output mode: JSON when asked for, else quiet or
  * the human table */
 enum out_mode applet_out_mode(bool json, bool quiet);
 /* report a usage error with a hint and exit 2 */
 __attribute__((noreturn, format(printf, 1, 2))) void
 usage_error(const char *fmt, ...);
-/* the configuration, loaded on first use; a bad one exits 2 */
+/* the configuration, loaded on first use, with the connection -c,
+ * LIBVIRT_DEFAULT_URI or FVM_URI chooses (conf_connect); a bad one
+ * exits 2 */
 struct fvm_conf *applet_conf(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "applet.h"
 
 const struct applet *current_applet;
+const char *applet_connect_uri;
 
 void usage_error(const char *fmt, ...)
 {
@@ -58,7 +59,9 @@ struct fvm_conf *applet_conf(void)
 	static int loaded;
 
 	if (!loaded) {
-		if (conf_load(&conf) < 0)
+		if (conf_load(&conf) < 0 ||
+		    (applet_connect_uri &&
+		     conf_connect(&conf, applet_connect_uri, true) < 0))
 			die_err();
 		loaded = 1;
 	}

@@ -7,13 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/linked.h"
 #include "applet.h"
 
 static void print_overview(FILE *f)
 {
 	fputs("usage: fvm APPLET [OPTIONS] [ARGS]\n"
 	      "   or: fvm-APPLET [OPTIONS] [ARGS]\n"
-	      "       fvm --list | --version | --help\n"
+	      "       fvm --list | --version [--verbose] | --help\n"
 	      "\nfvm creates throw-away libvirt VMs from pre-made images.\n"
 	      "\nApplets:\n",
 	      f);
@@ -71,6 +72,44 @@ static int run_applet(const struct applet *ap, int argc, char **argv)
 	return close_stdout(ap->main(argc, argv));
 }
 
+/*
+ * fvm -V, --version: fvm's version; with -v, --verbose (before or after)
+ * also the version of each library it runs with, one "NAME VERSION" a
+ * line, for bug reports.
+ */
+static int print_version(int argc, char **argv)
+{
+	bool verbose = false;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else if (strcmp(argv[i], "-V") &&
+			   strcmp(argv[i], "--version")) {
+			report("error",
+			       "--version takes only --verbose, not %s",
+			       argv[i]);
+			fputs("Try 'fvm --help'.\n", stderr);
+			return FVM_EXIT_USAGE;
+		}
+	printf("fvm %s\n", fvm_version);
+	if (verbose) {
+		struct strv libs = STRV_INIT;
+
+		linked_versions(&libs);
+		for (size_t i = 0; i < libs.n; i++)
+			printf("%s\n", libs.v[i]);
+		strv_release(&libs);
+	}
+	return close_stdout(0);
+}
+
+static bool is_version_option(const char *a)
+{
+	return !strcmp(a, "-V") || !strcmp(a, "--version") ||
+	       !strcmp(a, "-v") || !strcmp(a, "--verbose");
+}
+
 static int unknown_applet(const char *name)
 {
 	report("error", "'%s' is not an fvm applet; 'fvm --list' shows them",
@@ -108,9 +147,15 @@ int main(int argc, char **argv)
 		print_overview(stdout);
 		return close_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("fvm %s\n", fvm_version);
-		return close_stdout(0);
+	if (is_version_option(argv[1])) {
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "-V") ||
+			    !strcmp(argv[i], "--version"))
+				return print_version(argc, argv);
+		/* -v alone is no request for anything */
+		report("error", "%s goes with --version", argv[1]);
+		fputs("Try 'fvm --help'.\n", stderr);
+		return FVM_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--list")) {
 		for (unsigned i = 0; i < applets_count; i++)

@@ -731,7 +731,7 @@ static int create_one(const char *vm, int argc, char **argv, bool multi)
 		      "you make to this VM would be available in newly created "
 		      "VMs of that version, this will not affect already "
 		      "existing VMs of same version",
-		      conf.uri, vm_name, image);
+		      conf.connect_uri, vm_name, image);
 	} else if (!rc) {
 		pmsgs("ok", vm, "VM '%s' created", vm_name);
 	}

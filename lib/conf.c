@@ -61,7 +61,9 @@ void conf_defaults(struct fvm_conf *c)
 	c->display_level = 7;
 	c->storage = FVM_STORAGE_DIR;
 	c->store_dir = xstrdup("/var/lib/fvm");
-	c->uri = xstrdup("qemu:///system");
+	c->uri = xstrdup(FVM_DEFAULT_URI);
+	c->connect_uri = xstrdup(FVM_DEFAULT_URI);
+	c->connect_from = CONF_URI_DEFAULT;
 	c->vm_min = 20;
 	c->vm_max = 220;
 	c->pool_watermark = 90;
@@ -90,6 +92,7 @@ void conf_release(struct fvm_conf *c)
 	free(c->curl_opts);
 	free(c->store_dir);
 	free(c->uri);
+	free(c->connect_uri);
 	free(c->state_dir);
 	free(c->user_dir);
 	free(c->system_dir);
@@ -217,6 +220,7 @@ static bool apply(struct fvm_conf *c, const char *key, const char *v,
 		if (!*v)
 			return *why = "must not be empty", false;
 		set_str(&c->uri, v);
+		c->uri_set = true;
 	} else if (!strcmp(key, "FVM_DOMAIN_TYPE")) {
 		if (!strcmp(v, "auto"))
 			c->domain_type = FVM_DOMTYPE_AUTO;
@@ -374,7 +378,7 @@ int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 	else if (c->storage == FVM_STORAGE_LVM && !c->thinpool_vg)
 		return err_set(FVM_EXIT_USAGE,
 			       "%s: FVM_STORAGE=lvm needs THINPOOL_VG", path);
-	return 0;
+	return conf_connect(c, NULL, false);
 }
 
 #define CONF_MAX_SIZE (1 << 20)
@@ -394,7 +398,9 @@ int conf_load(struct fvm_conf *c)
 	fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && !explicit)
-			return conf_parse(c, c->path, "", 0);
+			return conf_parse(c, c->path, "", 0) < 0 ?
+				       -1 :
+				       conf_connect(c, NULL, true);
 		return err_sys(FVM_EXIT_USAGE, "cannot read config %s",
 			       c->path);
 	}
@@ -418,7 +424,76 @@ int conf_load(struct fvm_conf *c)
 	c->file_found = true;
 	rc = conf_parse(c, c->path, text.s ? text.s : "", text.len);
 	sbuf_release(&text);
-	return rc;
+	return rc < 0 ? -1 : conf_connect(c, NULL, true);
+}
+
+/* set once a connection other than FVM_URI was chosen (sticky) */
+static char elsewhere[600];
+
+const char *conf_uri_from_name(enum conf_uri_from from)
+{
+	switch (from) {
+	case CONF_URI_OPTION:
+		return "-c";
+	case CONF_URI_ENV:
+		return "LIBVIRT_DEFAULT_URI";
+	case CONF_URI_CONFIG:
+		return "FVM_URI";
+	case CONF_URI_DEFAULT:
+		break;
+	}
+	return "the default";
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			return true;
+	return false;
+}
+
+int conf_connect(struct fvm_conf *c, const char *option, bool with_env)
+{
+	const char *env = with_env ? getenv("LIBVIRT_DEFAULT_URI") : NULL;
+	enum conf_uri_from from;
+	const char *uri;
+
+	if (option) {
+		uri = option;
+		from = CONF_URI_OPTION;
+	} else if (env && *env) {
+		uri = env;
+		from = CONF_URI_ENV;
+	} else if (c->uri_set) {
+		uri = c->uri;
+		from = CONF_URI_CONFIG;
+	} else {
+		uri = FVM_DEFAULT_URI;
+		from = CONF_URI_DEFAULT;
+	}
+	if (!*uri)
+		return err_set(FVM_EXIT_USAGE,
+			       "-c, --connect: the URI is empty (leave the "
+			       "option out for the default)");
+	/* it ends up in one-line messages and logs */
+	if (has_control(uri))
+		return err_set(FVM_EXIT_USAGE,
+			       "the libvirt URI from %s holds a control "
+			       "character",
+			       conf_uri_from_name(from));
+	set_str(&c->connect_uri, uri);
+	c->connect_from = from;
+	if (from >= CONF_URI_ENV && strcmp(uri, c->uri) != 0 && !elsewhere[0])
+		snprintf(elsewhere, sizeof(elsewhere),
+			 "%s chose the libvirt connection %s, not FVM_URI %s",
+			 conf_uri_from_name(from), uri, c->uri);
+	return 0;
+}
+
+const char *conf_connect_elsewhere(void)
+{
+	return elsewhere[0] ? elsewhere : NULL;
 }
 
 char *conf_get(const struct fvm_conf *c, const char *k)

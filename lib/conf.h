@@ -7,8 +7,16 @@
 
 enum fvm_storage { FVM_STORAGE_LVM, FVM_STORAGE_DIR };
 enum fvm_domain_type { FVM_DOMTYPE_AUTO, FVM_DOMTYPE_KVM, FVM_DOMTYPE_QEMU };
+/* Where the libvirt URI fvm connects to came from (conf_connect). */
+enum conf_uri_from {
+	CONF_URI_DEFAULT, /* qemu:///system */
+	CONF_URI_CONFIG,  /* FVM_URI in the configuration file */
+	CONF_URI_ENV,	  /* LIBVIRT_DEFAULT_URI */
+	CONF_URI_OPTION,  /* -c URI, --connect=URI */
+};
 
 #define FVM_DEFAULT_CONFIG "/etc/fast-vm.conf"
+#define FVM_DEFAULT_URI	   "qemu:///system"
 
 struct conf_var {
 	char *key, *value;
@@ -33,6 +41,7 @@ struct fvm_conf {
 	enum fvm_storage storage; /* FVM_STORAGE [lvm with a VG, else dir] */
 	char *store_dir;	  /* FVM_STORE_DIR [/var/lib/fvm] */
 	char *uri;		  /* FVM_URI [qemu:///system] */
+	bool uri_set;		  /* FVM_URI is in the file */
 	enum fvm_domain_type domain_type; /* FVM_DOMAIN_TYPE [auto] */
 	int vm_min, vm_max;		  /* FVM_VM_RANGE [20-220] */
 	char *state_dir;    /* FVM_STATE_DIR [~/.local/state/fvm] */
@@ -41,6 +50,9 @@ struct fvm_conf {
 	/* from the environment */
 	char *user_dir;	  /* FVM_USER_DIR [~/.fast-vm] */
 	char *system_dir; /* FVM_SYSTEM_DIR [/etc/fast-vm] */
+	/* the libvirt URI fvm connects to, and why (conf_connect) */
+	char *connect_uri;
+	enum conf_uri_from connect_from;
 	/* where it came from */
 	char *path;	 /* the file read (or that would be read) */
 	bool file_found; /* false: defaults only */
@@ -55,13 +67,41 @@ void conf_defaults(struct fvm_conf *c);
 /*
  * Load the configuration: FVM_CONFIG's path when set (it must exist),
  * else /etc/fast-vm.conf when it exists, else defaults. Errors name the
- * file and line and have exit code FVM_EXIT_USAGE.
+ * file and line and have exit code FVM_EXIT_USAGE. The connection is
+ * conf_connect(c, NULL, true)'s.
  */
 int conf_load(struct fvm_conf *c);
-/* Parse a buffer as if it were the file at path (for tests and fuzzing). */
+/*
+ * Parse a buffer as if it were the file at path (for tests and fuzzing).
+ * The connection is conf_connect(c, NULL, false)'s: FVM_URI or the
+ * default.
+ */
 int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 	       size_t len);
 void conf_release(struct fvm_conf *c);
+
+/*
+ * Choose the libvirt URI fvm connects to, the one order every applet
+ * follows (as virsh does, with fast-vm.conf between the environment and
+ * libvirt's default):
+ *   1. option, the applet's -c URI or --connect=URI, when not NULL;
+ *   2. LIBVIRT_DEFAULT_URI, when with_env and it is set and not empty;
+ *   3. FVM_URI of the configuration file;
+ *   4. qemu:///system.
+ * Sets c->connect_uri and c->connect_from. fvm helper passes no option
+ * and with_env false: it works on root's configuration alone. An empty
+ * option is refused (-1, FVM_EXIT_USAGE).
+ */
+int conf_connect(struct fvm_conf *c, const char *option, bool with_env);
+/* What chose the URI, for messages: "-c", "LIBVIRT_DEFAULT_URI", ... */
+const char *conf_uri_from_name(enum conf_uri_from from);
+/*
+ * Whether a conf_connect of this process has chosen a URI other than
+ * its configuration's FVM_URI (by -c or LIBVIRT_DEFAULT_URI): then the
+ * message saying so (static), else NULL. fvm helper works on FVM_URI
+ * only, so what needs it is refused (lib/privop).
+ */
+const char *conf_connect_elsewhere(void);
 
 /*
  * Writing (fvm configure): old's text with each key of set given its

@@ -143,6 +143,12 @@ struct opt {
 /* Options most applets share, so they read the same everywhere. */
 #define OPT_JSON(v)	OPT_BOOL(0, "json", v, "print JSON instead of a table")
 #define OPT_QUIET(v, h) OPT_BOOL('q', "quiet", v, h)
+/* virsh's -c: the libvirt URI (the order is lib/conf's conf_connect) */
+#define OPT_CONNECT(v)                                                         \
+	OPT_STRING('c', "connect", v, "URI",                                   \
+		   "connect to libvirt at URI, as virsh -c does (before "      \
+		   "LIBVIRT_DEFAULT_URI and FVM_URI)",                         \
+		   OPT_C_NONE)
 
 /* Positional counts: max_args OPT_ARGS_ANY takes any number. */
 #define OPT_ARGS_ANY (-1)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "err.h"
 #include "proc.h"
 #include "store.h"
@@ -393,6 +394,17 @@ int helper_call(const struct helper_req *r)
 	const char *msg;
 	int rc, code;
 
+	/* the helper works on root's FVM_URI alone: a change whose domain
+	 * is on another connection is not one it can check */
+	if ((msg = conf_connect_elsewhere())) {
+		free(exe);
+		return err_set(FVM_EXIT_USAGE,
+			       "%s: fvm helper, which does this step (%s) for "
+			       "users who are not root, works on FVM_URI "
+			       "only: leave -c and LIBVIRT_DEFAULT_URI out, or "
+			       "run this as root",
+			       msg, helper_op_name(r->op));
+	}
 	if (!exe)
 		return -1;
 	cfg = client_config();

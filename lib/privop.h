@@ -88,7 +88,9 @@ bool helper_mac_allowed(const struct helper_policy *p, int n, const char *mac,
  * and maps the outcome into lib/err: the helper's one-line message and
  * fvm's exit code class (a refusal is FVM_EXIT_FAIL, an invalid request
  * FVM_EXIT_USAGE). sudo's own failure (no rule, no sudo) says what root
- * has to set up.
+ * has to set up. The helper connects to FVM_URI only: when -c or
+ * LIBVIRT_DEFAULT_URI chose another connection (conf_connect_elsewhere),
+ * helper_call refuses before running anything (FVM_EXIT_USAGE).
  */
 int helper_call(const struct helper_req *r);
 int helper_vm_clone(const char *image, const char *vm);

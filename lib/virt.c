@@ -261,9 +261,17 @@ struct virt *virt_open(const struct fvm_conf *c, bool events)
 	}
 	if (events && loop_start() < 0)
 		return NULL;
-	conn = virConnectOpen(c->uri);
+	conn = virConnectOpen(c->connect_uri);
 	if (!conn) {
-		virt_fail("cannot connect to %s", c->uri);
+		if (c->connect_from == CONF_URI_CONFIG)
+			virt_fail("cannot connect to %s (FVM_URI in %s)",
+				  c->connect_uri, c->path);
+		else if (c->connect_from == CONF_URI_DEFAULT)
+			virt_fail("cannot connect to %s", c->connect_uri);
+		else
+			virt_fail("cannot connect to %s (from %s)",
+				  c->connect_uri,
+				  conf_uri_from_name(c->connect_from));
 		if (events)
 			loop_stop();
 		return NULL;

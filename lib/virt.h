@@ -12,7 +12,8 @@
 struct virt;
 
 /*
- * Connect to conf->uri. libvirt's own error printing is switched off:
+ * Connect to conf->connect_uri (conf_connect's choice; the message of a
+ * failure says where it came from). libvirt's own error printing is off:
  * every libvirt error reaches the caller through lib/err. With events,
  * the default event loop is registered first (wait, console) and a
  * thread runs it.

@@ -198,6 +198,55 @@ refused "invalid request" 6 "unknown op"
 t_run "helper as a user: not root (7)" 7 as $UM "$FVM" helper
 t_lines "not root: one line" 1 "$T_ERR"
 
+# --- the helper connects to root's FVM_URI: no -c, no LIBVIRT_DEFAULT_URI
+printf 'op=check\n' | env SUDO_USER=$UM SUDO_UID="$(id -u $UM)" \
+	SUDO_COMMAND=x "$FVM" helper -c '::bad' --config "$CONF" \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+H_RC=$? H_ERR=$(cat "$T_TMP/err")
+t_eq "helper -c URI: a usage error" 2 "$H_RC"
+t_match "helper -c URI: it has no -c" "^fvm-helper: error: .*(-c|option)" "$H_ERR"
+clone42
+helper $UM "op=remove\nvm=${P}img-42\n" LIBVIRT_DEFAULT_URI='::bad'
+t_eq "helper ignores the caller's LIBVIRT_DEFAULT_URI" "0 " "$H_RC $H_ERR"
+t_eq "helper: the disk is removed on FVM_URI's word" "" "$(ls "$OV" 2>/dev/null)"
+# a member's own libvirt state where VM 42 is theirs and stopped: the
+# step that needs root is refused, the disk stays
+clone42
+cat >"$T_TMP/mine.xml" <<XML
+<node>
+  <network>
+    <name>fastvm-nat</name>
+    <bridge name='fvmtat0'/>
+    <ip address='192.168.137.1' netmask='255.255.255.0'/>
+  </network>
+  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+    <name>${P}img-42</name>
+    <description>1,$UM,$(date +%s),---,mine</description>
+    <memory unit='KiB'>262144</memory>
+    <os><type arch='x86_64'>hvm</type></os>
+    <test:runstate>5</test:runstate>
+  </domain>
+</node>
+XML
+chmod 0644 "$T_TMP/mine.xml"
+MINE="test://$T_TMP/mine.xml"
+OV_WAS=$(looks "$OV")
+for how in "-c" "LIBVIRT_DEFAULT_URI"; do
+	if [ "$how" = -c ]; then
+		t_run "member: delete -c URI other than FVM_URI is refused" 2 \
+			as $UM fvm delete -c "$MINE" 42
+	else
+		t_run "member: delete with LIBVIRT_DEFAULT_URI other than FVM_URI is refused" 2 \
+			as $UM env LIBVIRT_DEFAULT_URI="$MINE" fvm delete 42
+	fi
+	t_lines "member $how: one line" 1 "$T_ERR"
+	t_match "member $how: the helper works on FVM_URI only" \
+		"^fvm-delete: error: .*$how chose the libvirt connection $MINE, not FVM_URI test:///default: fvm helper.* works on FVM_URI only" \
+		"$T_ERR"
+	t_eq "member $how: the VM disk stays" "$OV_WAS" "$(looks "$OV")"
+done
+untouched "member -c"
+
 # --- --config through a symlink in a directory a user can change
 mkdir "$T_TMP/ucfg"
 chown $UM "$T_TMP/ucfg"

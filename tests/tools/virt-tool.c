@@ -238,12 +238,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage();
-	if (conf_load(&c) < 0)
+	if (conf_load(&c) < 0 || (uri && conf_connect(&c, uri, true) < 0))
 		return fail();
-	if (uri) {
-		free(c.uri);
-		c.uri = xstrdup(uri);
-	}
 	events = strcmp(argv[0], "wait") == 0;
 	v = virt_open(&c, events);
 	if (!v) {

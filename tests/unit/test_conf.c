@@ -12,6 +12,81 @@ static int parse(struct fvm_conf *c, const char *text)
 	return conf_parse(c, "/etc/fast-vm.conf", text, strlen(text));
 }
 
+/* conf_connect's one order: -c, LIBVIRT_DEFAULT_URI, FVM_URI, default */
+static void test_connect(void)
+{
+	struct fvm_conf c;
+
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	CHECK_INT("no FVM_URI parses", 0, parse(&c, ""));
+	CHECK_STR("connect: the default", "qemu:///system", c.connect_uri);
+	CHECK_INT("connect: from the default", CONF_URI_DEFAULT,
+		  c.connect_from);
+	conf_release(&c);
+
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	CHECK_INT("FVM_URI parses", 0, parse(&c, "FVM_URI=test:///conf\n"));
+	CHECK_STR("connect: FVM_URI beats the default", "test:///conf",
+		  c.connect_uri);
+	CHECK_INT("connect: from FVM_URI", CONF_URI_CONFIG, c.connect_from);
+	/* the same URI by another way is no other connection */
+	setenv("LIBVIRT_DEFAULT_URI", "test:///conf", 1);
+	CHECK_INT("env naming FVM_URI", 0, conf_connect(&c, NULL, true));
+	CHECK_INT("connect: env naming FVM_URI counts as env", CONF_URI_ENV,
+		  c.connect_from);
+	CHECK_INT("option naming FVM_URI", 0,
+		  conf_connect(&c, "test:///conf", true));
+	CHECK("connect: FVM_URI by env or -c is not elsewhere",
+	      conf_connect_elsewhere() == NULL);
+
+	setenv("LIBVIRT_DEFAULT_URI", "test:///env", 1);
+	CHECK_INT("env and FVM_URI", 0, conf_connect(&c, NULL, true));
+	CHECK_STR("connect: env beats FVM_URI", "test:///env", c.connect_uri);
+	CHECK_STR("connect: another URI is recorded",
+		  "LIBVIRT_DEFAULT_URI chose the libvirt connection "
+		  "test:///env, not FVM_URI test:///conf",
+		  conf_connect_elsewhere());
+	CHECK_INT("option, env and FVM_URI", 0,
+		  conf_connect(&c, "test:///opt", true));
+	CHECK_STR("connect: the option beats env", "test:///opt",
+		  c.connect_uri);
+	CHECK_INT("connect: from the option", CONF_URI_OPTION, c.connect_from);
+	CHECK_INT("without env (the helper)", 0, conf_connect(&c, NULL, false));
+	CHECK_STR("connect: the helper keeps FVM_URI", "test:///conf",
+		  c.connect_uri);
+	CHECK_STR("connect: elsewhere stays recorded",
+		  "LIBVIRT_DEFAULT_URI chose the libvirt connection "
+		  "test:///env, not FVM_URI test:///conf",
+		  conf_connect_elsewhere());
+	setenv("LIBVIRT_DEFAULT_URI", "", 1);
+	CHECK_INT("empty env", 0, conf_connect(&c, NULL, true));
+	CHECK_STR("connect: an empty env counts as unset", "test:///conf",
+		  c.connect_uri);
+
+	err_clear();
+	CHECK_INT("empty option refused", -1, conf_connect(&c, "", true));
+	CHECK_INT("empty option: usage", FVM_EXIT_USAGE, err_code());
+	CHECK_STR("connect: a refused option changes nothing", "test:///conf",
+		  c.connect_uri);
+	err_clear();
+	CHECK_INT("control character refused", -1,
+		  conf_connect(&c, "test:///a\nb", true));
+	CHECK_INT("control character: usage", FVM_EXIT_USAGE, err_code());
+	setenv("LIBVIRT_DEFAULT_URI", "test:///a\tb", 1);
+	CHECK_INT("control character in env refused", -1,
+		  conf_connect(&c, NULL, true));
+	conf_release(&c);
+
+	setenv("LIBVIRT_DEFAULT_URI", "test:///env", 1);
+	CHECK_INT("no FVM_URI, env", 0, parse(&c, ""));
+	CHECK_INT("env without FVM_URI", 0, conf_connect(&c, NULL, true));
+	CHECK_STR("connect: env beats the default", "test:///env",
+		  c.connect_uri);
+	CHECK_INT("connect: from env", CONF_URI_ENV, c.connect_from);
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	conf_release(&c);
+}
+
 int main(void)
 {
 	struct fvm_conf c;
@@ -20,6 +95,7 @@ int main(void)
 	unsetenv("XDG_STATE_HOME");
 	unsetenv("FVM_USER_DIR");
 	unsetenv("FVM_SYSTEM_DIR");
+	test_connect();
 
 	CHECK_INT("empty file parses", 0, parse(&c, ""));
 	CHECK_STR("default VM_PREFIX", "fastvm-", c.vm_prefix);

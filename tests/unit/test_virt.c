@@ -128,8 +128,7 @@ int main(void)
 	char *mac;
 
 	conf_defaults(&c);
-	free(c.uri);
-	c.uri = xstrdup("test:///default");
+	conf_connect(&c, "test:///default", false);
 	free(c.vm_prefix);
 	c.vm_prefix = xstrdup("fastvm-");
 

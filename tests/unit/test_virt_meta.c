@@ -63,8 +63,7 @@ int main(void)
 	err_clear();
 
 	conf_defaults(&c);
-	free(c.uri);
-	c.uri = xstrdup("test:///default");
+	conf_connect(&c, "test:///default", false);
 	v = virt_open(&c, false);
 	if (!v) {
 		printf("FAIL - open test:///default: %s\n", err_msg());
