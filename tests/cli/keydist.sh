@@ -27,6 +27,7 @@ VM_PREFIX=fvmkd-
 SUBNET_NUMBER=131
 FVM_URI=test://$T_TMP/node.xml
 FVM_STATE_DIR=$STATE
+FVM_STORE_DIR=$T_TMP/store
 EOF
 export FVM_CONFIG=$T_TMP/fast-vm.conf FVM_USER_DIR=$T_TMP/user \
 	FVM_SYSTEM_DIR=$T_TMP/etc FVM_LOCK_DIR=$T_TMP/locks
