@@ -59,18 +59,26 @@ int image_resize_main(int argc, char **argv)
 	if (store_parse_size_gib(size_arg, &size) < 0)
 		usage_error("'%s' is not a size (20, 20G, 512M)", size_arg);
 	disk = image_disk(name);
-	if (image_lock(&l, name, true) < 0)
-		die_err();
-	if (store_usage(image_store(), disk, &u) < 0)
-		die_err();
-	if (!u.exists)
-		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
-		    disk);
-	if (size < u.size && !force)
-		die(FVM_EXIT_USAGE,
-		    "%s is smaller than image %s (%llu bytes): shrinking "
-		    "loses data, --force does it",
-		    size_arg, name, (unsigned long long)u.size);
+	/* errors past here free what they hold: the process ends, but the
+	 * sanitizer tier counts what exit() leaves behind */
+	if (image_lock(&l, name, true) < 0 ||
+	    store_usage(image_store(), disk, &u) < 0) {
+		rc = report_err();
+		goto out;
+	}
+	if (!u.exists) {
+		report("error", "image %s not found (no disk %s)", name, disk);
+		rc = FVM_EXIT_NOTFOUND;
+		goto out;
+	}
+	if (size < u.size && !force) {
+		report("error",
+		       "%s is smaller than image %s (%llu bytes): shrinking "
+		       "loses data, --force does it",
+		       size_arg, name, (unsigned long long)u.size);
+		rc = FVM_EXIT_USAGE;
+		goto out;
+	}
 	if (store_resize(image_store(), disk, size, force) < 0) {
 		rc = report_err();
 	} else {
@@ -89,6 +97,7 @@ int image_resize_main(int argc, char **argv)
 			       name, (unsigned long long)u.size,
 			       (double)u.size / (double)GIB);
 	}
+out:
 	free(disk);
 	lock_drop(&l);
 	return rc;
