@@ -1,12 +1,16 @@
 /* lib/txn.c: rollback stack and interrupt handling for multi-step operations. */
 #include "txn.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "conf.h"
 #include "err.h"
 #include "util.h"
 
@@ -96,4 +100,97 @@ bool txn_interrupted(void)
 void txn_interrupt(void)
 {
 	atomic_store(&interrupted, SIGINT);
+}
+
+/* ---- files and directories ---- */
+
+int txn_undo_unlink(void *arg)
+{
+	return unlink(arg) < 0 && errno != ENOENT ?
+		       err_sys(FVM_EXIT_FAIL, "cannot remove %s", (char *)arg) :
+		       0;
+}
+
+static int undo_rmdir(void *arg)
+{
+	rmdir(arg);
+	return 0;
+}
+
+struct file_undo {
+	char *path, *old; /* old NULL: there was none */
+	unsigned mode;
+};
+
+static int undo_file(void *arg)
+{
+	struct file_undo *u = arg;
+
+	if (!u->old)
+		return txn_undo_unlink(u->path);
+	return conf_write_file(u->path, u->old, u->mode);
+}
+
+static void free_file_undo(void *arg)
+{
+	struct file_undo *u = arg;
+
+	free(u->path);
+	free(u->old);
+	free(u);
+}
+
+int txn_put_file(struct txn *t, const char *path, const char *text,
+		 unsigned mode)
+{
+	char *old = NULL;
+	size_t len;
+	struct stat st;
+	struct file_undo *u;
+
+	if (read_file_max(path, 1 << 20, &old, &len) < 0) {
+		err_clear();
+		old = NULL;
+	}
+	if (old && !strcmp(old, text) && stat(path, &st) == 0 &&
+	    (st.st_mode & 07777) == mode) {
+		free(old);
+		return 0;
+	}
+	if (conf_write_file(path, text, mode) < 0) {
+		free(old);
+		return -1;
+	}
+	u = xcalloc(1, sizeof(*u));
+	u->path = xstrdup(path);
+	u->old = old;
+	u->mode = mode;
+	txn_push(t, path, undo_file, u, free_file_undo);
+	return 1;
+}
+
+int txn_mkdirs(struct txn *t, const char *path, unsigned mode)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		{
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, (mode_t)mode) == 0)
+				txn_push(t, p, undo_rmdir, xstrdup(p), free);
+			else if (errno != EEXIST)
+				rc = err_sys(FVM_EXIT_FAIL, "cannot make %s",
+					     p);
+			*s = c;
+		}
+		if (!*s || rc)
+			break;
+	}
+	free(p);
+	return rc;
 }

@@ -37,6 +37,19 @@ int txn_rollback(struct txn *t);
 void txn_commit(struct txn *t);
 
 /*
+ * Files and directories whose undo is on the stack: txn_put_file()
+ * replaces path with text (mode) unless it holds it already, 1 written,
+ * 0 the same, -1 failed; rollback brings the old content back, or
+ * removes a file that was not there. txn_mkdirs() makes path and its
+ * missing parents; rollback removes those it made (when empty).
+ * txn_undo_unlink() is an undo that removes the file arg names.
+ */
+int txn_put_file(struct txn *t, const char *path, const char *text,
+		 unsigned mode);
+int txn_mkdirs(struct txn *t, const char *path, unsigned mode);
+int txn_undo_unlink(void *arg);
+
+/*
  * Interrupts: txn_signals_block() blocks SIGINT, SIGTERM and SIGHUP in
  * every thread and starts a thread that records their arrival, so a
  * Ctrl-C never kills fvm between two steps; operations poll
