@@ -563,3 +563,53 @@ char *helper_sudoers_rule(const char *group, const char *exe,
 	free(self);
 	return rule;
 }
+
+static const char *visudo_path(void)
+{
+	static const char *const paths[] = { "/usr/sbin/visudo",
+					     "/sbin/visudo" };
+
+	for (size_t i = 0; i < 2; i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+int helper_sudoers_valid(const char *text, char **why)
+{
+	const char *visudo = visudo_path();
+	char tmp[] = "/tmp/fvm-sudoers.XXXXXX";
+	char *out = NULL, *err = NULL;
+	int fd, rc;
+
+	if (!visudo)
+		return -1;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		*why = xasprintf("cannot make a temporary file: %s",
+				 strerror(errno));
+		return 0;
+	}
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		unlink(tmp);
+		*why = xstrdup("cannot write a temporary file");
+		return 0;
+	}
+	close(fd);
+	{
+		char *const argv[] = { (char *)visudo, "-cf", tmp, NULL };
+
+		rc = proc_run(argv, &out, &err);
+	}
+	unlink(tmp);
+	if (rc != 0) {
+		char *line = proc_last_line(err && *err ? err : out);
+
+		*why = xasprintf("visudo: %s", *line ? line : "refused");
+		free(line);
+	}
+	free(out);
+	free(err);
+	return rc == 0;
+}

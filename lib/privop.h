@@ -107,6 +107,9 @@ int helper_release_lease(const char *ip, const char *mac);
  */
 char *helper_sudoers_rule(const char *group, const char *exe,
 			  const char *config);
+/* visudo -cf on a sudoers file's text: 1 valid, 0 invalid (*why set,
+ * malloc'd), -1 no visudo here */
+int helper_sudoers_valid(const char *text, char **why);
 /* This binary's path (malloc'd), NULL with the error recorded. */
 char *helper_self_exe(void);
 
