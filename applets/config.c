@@ -23,7 +23,8 @@ const struct applet_info config_info = {
 		"FVM_CONFIG, else /etc/fast-vm.conf, over the built-in "
 		"defaults (fvm.conf(5)). Without KEY, every known key as "
 		"KEY='value' lines that can be read back as a configuration "
-		"file; with KEYs, their bare values one per line. A "
+		"file; with KEYs, their bare values one per line. "
+		"FASTVM_KEYDIST_PASSWORD shows as ******** unless named. A "
 		"malformed file is reported with its line number and "
 		"exit status 2.",
 	.opts = config_opts,
@@ -56,12 +57,18 @@ static void print_assignment(const char *k, const char *v)
 	puts("'");
 }
 
-static bool known_key(const char *k)
+/* the value fvm config shows (malloc'd): a secret's is masked in the
+ * listing of every key, and given only when asked for by name */
+static char *shown(const struct fvm_conf *c, const struct conf_key *k,
+		   bool named)
 {
-	for (size_t i = 0; conf_keys[i]; i++)
-		if (!strcmp(conf_keys[i], k))
-			return true;
-	return false;
+	char *v = conf_get(c, k->name);
+
+	if ((k->flags & CONF_SECRET) && *v && !named) {
+		free(v);
+		v = xstrdup("********");
+	}
+	return v;
 }
 
 int config_main(int argc, char **argv)
@@ -71,11 +78,12 @@ int config_main(int argc, char **argv)
 	struct out_col *cols;
 	struct out_table *t;
 	size_t n = 0;
+	unsigned k = 0;
 
 	applet_args(&argc, &argv);
 	mode = opt.json ? OUT_JSON : OUT_HUMAN;
 	for (int i = 0; i < argc; i++)
-		if (!known_key(argv[i]))
+		if (!conf_key_find(argv[i]))
 			usage_error("unknown configuration key '%s'", argv[i]);
 	c = applet_conf();
 	if (opt.path) {
@@ -84,49 +92,38 @@ int config_main(int argc, char **argv)
 	}
 	if (argc && mode == OUT_HUMAN) {
 		for (int i = 0; i < argc; i++) {
-			char *v = conf_get(c, argv[i]);
+			char *v = shown(c, conf_key_find(argv[i]), true);
 
 			printf("%s\n", v);
 			free(v);
 		}
 		return 0;
 	}
-	while (conf_keys[n])
+	while (conf_table[n].name)
 		n++;
 	cols = xcalloc(n, sizeof(*cols));
-	{
-		unsigned k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool want = !argc;
 
-		for (size_t i = 0; i < n; i++) {
-			bool want = !argc;
+		for (int j = 0; j < argc; j++)
+			if (!strcmp(argv[j], conf_table[i].name))
+				want = true;
+		if (!want)
+			continue;
+		cols[k].key = conf_table[i].name;
+		cols[k].title = conf_table[i].name;
+		cols[k].type = OUT_STR;
+		k++;
+	}
+	t = out_table_new(cols, k);
+	out_row(t);
+	for (unsigned i = 0; i < k; i++) {
+		char *v = shown(c, conf_key_find(cols[i].key), argc > 0);
 
-			for (int j = 0; j < argc; j++)
-				if (!strcmp(argv[j], conf_keys[i]))
-					want = true;
-			if (!want)
-				continue;
-			cols[k].key = conf_keys[i];
-			cols[k].title = conf_keys[i];
-			cols[k].type = OUT_STR;
-			k++;
-		}
-		t = out_table_new(cols, k);
-		out_row(t);
-		for (unsigned i = 0; i < k; i++) {
-			char *v = conf_get(c, cols[i].key);
-
-			if (mode == OUT_HUMAN) {
-				if (!strcmp(cols[i].key,
-					    "FASTVM_KEYDIST_PASSWORD") &&
-				    *v)
-					print_assignment(cols[i].key,
-							 "********");
-				else
-					print_assignment(cols[i].key, v);
-			}
-			out_str(t, i, v);
-			free(v);
-		}
+		if (mode == OUT_HUMAN)
+			print_assignment(cols[i].key, v);
+		out_str(t, i, v);
+		free(v);
 	}
 	if (mode == OUT_JSON)
 		out_print_record(t, mode, stdout);

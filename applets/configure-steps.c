@@ -45,29 +45,15 @@ void cf_say(struct cf *x, const char *tag, const char *fmt, ...)
 
 /* ---- checks of answers: NULL when fine, else why not ---- */
 
-static bool safe_name(const char *s)
+/* the configuration file's own check of key k (fvm.conf(5)) */
+static const char *check_key(const char *k, const char *v)
 {
-	if (!*s || *s == '-' || *s == '.' || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
-			return false;
-	return true;
+	return conf_check(conf_key_find(k), v);
 }
 
 static const char *check_storage(const char *v)
 {
-	return strcmp(v, "lvm") && strcmp(v, "dir") ? "must be lvm or dir" :
-						      NULL;
-}
-
-static const char *check_lvm_name(const char *v)
-{
-	if (store_check_name(v) < 0 || !strcmp(v, "snapshot") ||
-	    !strcmp(v, "pvmove"))
-		return "may hold only letters, digits and ._+- and must not "
-		       "start with - or .";
-	return NULL;
+	return check_key("FVM_STORAGE", v);
 }
 
 static const char *check_size(const char *v)
@@ -95,24 +81,17 @@ static const char *check_path(const char *v)
 
 static const char *check_net(const char *v)
 {
-	return safe_name(v) ? NULL :
-			      "may hold only letters, digits and ._+- and "
-			      "must not start with - or .";
+	return check_key("LIBVIRT_NETWORK", v);
 }
 
 static const char *check_subnet(const char *v)
 {
-	long n;
-
-	return parse_int(v, 0, 255, &n) ? NULL :
-					  "must be a number from 0 to 255";
+	return check_key("SUBNET_NUMBER", v);
 }
 
 static const char *check_prefix(const char *v)
 {
-	return safe_name(v) ? NULL :
-			      "may hold only letters, digits and ._+- and "
-			      "must not start with - or .";
+	return check_key("VM_PREFIX", v);
 }
 
 static const char *check_group(const char *v)
@@ -536,8 +515,8 @@ void cf_check_given(struct cf *x)
 	} opt_checks[] = {
 #define OC(f, w, c) { offsetof(struct answers, f), w, c }
 		OC(storage, "storage", check_storage),
-		OC(vg, "volume group", check_lvm_name),
-		OC(pool, "thin pool", check_lvm_name),
+		OC(vg, "volume group", conf_check_lvm_name),
+		OC(pool, "thin pool", conf_check_lvm_name),
 		OC(pool_size, "thin pool size", check_size),
 		OC(loop_file, "loop file", check_path),
 		OC(loop_size, "loop file size", check_size),
@@ -579,7 +558,7 @@ static void ask_vg(struct cf *x)
 			       "volume group on a loop file.",
 			  vgs ? vgs : "");
 
-	ask_value(&x->k, "volume group", q, &a->vg, check_lvm_name);
+	ask_value(&x->k, "volume group", q, &a->vg, conf_check_lvm_name);
 	free(q);
 	free(vgs);
 	x->vg_exists = lvm_vg_exists(a->vg);
@@ -616,7 +595,7 @@ static void ask_pool(struct cf *x)
 		       "will get created by this setup." :
 		       "Thin pool name\n An existing thin pool, or the "
 		       "name of one to create.",
-		  &a->pool, check_lvm_name);
+		  &a->pool, conf_check_lvm_name);
 	{
 		char *seg =
 			x->vg_exists ? lvm_lv_segtype(a->vg, a->pool) : NULL;

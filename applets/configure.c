@@ -33,13 +33,13 @@ static const struct opt configure_opts[] = {
 			 "lvm (a thin pool in a volume group) or dir (files "
 			 "in a directory)",
 			 "lvm dir"),
-	OPT_STRING(0, "vg", &opt.vg, "VG",
-		   "volume group of the thin pool (THINPOOL_VG)", OPT_C_NONE),
-	OPT_STRING(0, "pool", &opt.pool, "LV",
-		   "thin pool name (THINPOOL_LV) [fastvm-pool]", OPT_C_NONE),
-	OPT_STRING(0, "pool-size", &opt.pool_size, "SIZE",
-		   "size of a thin pool to create (THINPOOL_SIZE) [50G]",
-		   OPT_C_NONE),
+	OPT_CONF_STRING("vg", &opt.vg, "VG", "volume group of the thin pool",
+			"THINPOOL_VG", OPT_C_NONE),
+	OPT_CONF_STRING("pool", &opt.pool, "LV", "thin pool name",
+			"THINPOOL_LV", OPT_C_NONE),
+	OPT_CONF_STRING("pool-size", &opt.pool_size, "SIZE",
+			"size of a thin pool to create", "THINPOOL_SIZE",
+			OPT_C_NONE),
 	OPT_STRING(0, "loop-file", &opt.loop_file, "FILE",
 		   "when the volume group does not exist, make it on this "
 		   "sparse file through a loop device, re-attached at boot by "
@@ -48,42 +48,38 @@ static const struct opt configure_opts[] = {
 	OPT_STRING(0, "loop-size", &opt.loop_size, "SIZE",
 		   "size of the loop file [the pool's size plus 2% and 1G]",
 		   OPT_C_NONE),
-	OPT_STRING(0, "store-dir", &opt.store_dir, "DIR",
-		   "directory of the dir storage (FVM_STORE_DIR) "
-		   "[/var/lib/fvm]",
-		   OPT_C_FILE),
-	OPT_STRING(0, "network", &opt.network, "NAME",
-		   "libvirt NAT network of the VMs (LIBVIRT_NETWORK) "
-		   "[fastvm-nat]",
-		   OPT_C_NONE),
-	OPT_STRING(0, "subnet", &opt.subnet, "S",
-		   "the network is 192.168.S.0/24 (SUBNET_NUMBER) [22]",
-		   OPT_C_NONE),
-	OPT_STRING(0, "prefix", &opt.prefix, "PREFIX",
-		   "prefix of domain and disk names (VM_PREFIX) [fastvm-]",
-		   OPT_C_NONE),
-	OPT_STRING(0, "group", &opt.group, "GROUP",
-		   "group whose members may use fvm (FASTVM_GROUP) [libvirt]; "
-		   "created when missing",
-		   OPT_C_NONE),
-	OPT_STRING_WORDS(0, "owner-only-delete", &opt.owner_only, "yes|no",
-			 "only root and a VM's owner may delete it "
-			 "(FASTVM_OWNER_ONLY_DELETE) [no]",
-			 "yes no"),
-	OPT_STRING(0, "appliance", &opt.appliance, "DIR|import",
-		   "libguestfs appliance: a directory with a fixed appliance, "
-		   "or import for libguestfs's own (FASTVM_APPLIANCE) "
-		   "[import]",
-		   OPT_C_FILE),
+	OPT_CONF_STRING("store-dir", &opt.store_dir, "DIR",
+			"directory of the dir storage", "FVM_STORE_DIR",
+			OPT_C_FILE),
+	OPT_CONF_STRING("network", &opt.network, "NAME",
+			"libvirt NAT network of the VMs", "LIBVIRT_NETWORK",
+			OPT_C_NONE),
+	OPT_CONF_STRING("subnet", &opt.subnet, "S",
+			"the network is 192.168.S.0/24", "SUBNET_NUMBER",
+			OPT_C_NONE),
+	OPT_CONF_STRING("prefix", &opt.prefix, "PREFIX",
+			"prefix of domain and disk names", "VM_PREFIX",
+			OPT_C_NONE),
+	OPT_CONF_STRING("group", &opt.group, "GROUP",
+			"group whose members may use fvm, created when "
+			"missing",
+			"FASTVM_GROUP", OPT_C_NONE),
+	OPT_CONF_WORDS("owner-only-delete", &opt.owner_only, "yes|no",
+		       "only root and a VM's owner may delete it",
+		       "FASTVM_OWNER_ONLY_DELETE", "yes no"),
+	OPT_CONF_STRING("appliance", &opt.appliance, "DIR|import",
+			"libguestfs appliance: a directory with a fixed "
+			"appliance, or import for libguestfs's own",
+			"FASTVM_APPLIANCE", OPT_C_FILE),
 	OPT_BOOL(0, "build-appliance", &opt.build_appliance,
 		 "build a fixed appliance in the --appliance directory when "
 		 "it has none (libguestfs-make-fixed-appliance; takes "
 		 "minutes)"),
-	OPT_STRING(0, "keydist-password", &opt.keydist, "PASSWORD",
-		   "root password of guests for keydist, or none "
-		   "(FASTVM_KEYDIST_PASSWORD); ps shows it while configure "
-		   "runs: --keydist-password-file does not",
-		   OPT_C_NONE),
+	OPT_CONF_STRING("keydist-password", &opt.keydist, "PASSWORD",
+			"root password of guests for keydist, or none; ps "
+			"shows it while configure runs: "
+			"--keydist-password-file does not",
+			"FASTVM_KEYDIST_PASSWORD", OPT_C_NONE),
 	OPT_STRING(0, "keydist-password-file", &opt.keydist_file, "FILE",
 		   "the keydist password is the first line of FILE",
 		   OPT_C_FILE),
@@ -91,8 +87,8 @@ static const struct opt configure_opts[] = {
 		"the keydist password is the first line read from "
 		"descriptor N",
 		0, INT_MAX),
-	OPT_STRING(0, "uri", &opt.uri, "URI",
-		   "libvirt connection (FVM_URI) [qemu:///system]", OPT_C_NONE),
+	OPT_CONF_STRING("uri", &opt.uri, "URI", "libvirt connection", "FVM_URI",
+			OPT_C_NONE),
 	OPT_STRING(0, "sudoers", &opt.sudoers, "FILE",
 		   "where the sudo rule for fvm's helper goes, none to skip "
 		   "it [/etc/sudoers.d/fvm]",
@@ -147,33 +143,46 @@ const struct applet_info configure_info = {
 
 /* ---- the answers ---- */
 
+/* the answers that are configuration keys */
+static const struct {
+	size_t off;
+	const char *key;
+} answer_keys[] = {
+	{ offsetof(struct answers, storage), "FVM_STORAGE" },
+	{ offsetof(struct answers, vg), "THINPOOL_VG" },
+	{ offsetof(struct answers, pool), "THINPOOL_LV" },
+	{ offsetof(struct answers, pool_size), "THINPOOL_SIZE" },
+	{ offsetof(struct answers, store_dir), "FVM_STORE_DIR" },
+	{ offsetof(struct answers, network), "LIBVIRT_NETWORK" },
+	{ offsetof(struct answers, subnet), "SUBNET_NUMBER" },
+	{ offsetof(struct answers, prefix), "VM_PREFIX" },
+	{ offsetof(struct answers, group), "FASTVM_GROUP" },
+	{ offsetof(struct answers, owner_only), "FASTVM_OWNER_ONLY_DELETE" },
+	{ offsetof(struct answers, appliance), "FASTVM_APPLIANCE" },
+	{ offsetof(struct answers, keydist), "FASTVM_KEYDIST_PASSWORD" },
+	{ offsetof(struct answers, uri), "FVM_URI" },
+};
+
+/* What no option answered: the configuration's value (its file's, else
+ * the default of conf_table); an unset key stays unanswered. */
 static void defaults_from(struct cf *x, const struct fvm_conf *c)
 {
-	struct answers *a = &x->a;
+	for (size_t i = 0; i < sizeof(answer_keys) / sizeof(answer_keys[0]);
+	     i++) {
+		char **field = (char **)((char *)&x->a + answer_keys[i].off);
+		char *v;
 
-#define DEF(field, v)                                                          \
-	do {                                                                   \
-		if (!a->field)                                                 \
-			a->field = xstrdup(v);                                 \
-	} while (0)
-	DEF(storage, c->storage == FVM_STORAGE_LVM ? "lvm" : "dir");
-	if (c->thinpool_vg)
-		DEF(vg, c->thinpool_vg);
-	DEF(pool, c->thinpool_lv);
-	DEF(pool_size, c->thinpool_size);
-	DEF(store_dir, c->store_dir);
-	DEF(network, c->libvirt_network);
-	if (!a->subnet)
-		a->subnet = xasprintf("%d", c->subnet);
-	DEF(prefix, c->vm_prefix);
-	DEF(group, c->group);
-	DEF(owner_only, c->owner_only_delete ? "yes" : "no");
-	DEF(appliance, c->appliance);
-	DEF(keydist, c->keydist_password && *c->keydist_password ?
-			     c->keydist_password :
-			     "none");
-	DEF(uri, c->uri);
-#undef DEF
+		if (*field)
+			continue;
+		v = conf_get(c, answer_keys[i].key);
+		if (*v)
+			*field = v;
+		else
+			free(v);
+	}
+	/* no keydist password is answered "none" */
+	if (!x->a.keydist)
+		x->a.keydist = xstrdup("none");
 }
 
 static void answers_release(struct answers *a)

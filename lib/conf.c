@@ -14,19 +14,148 @@
 #include "err.h"
 #include "util.h"
 
-const char *const conf_keys[] = {
-	"VM_PREFIX",	    "LIBVIRT_NETWORK",
-	"SUBNET_NUMBER",    "THINPOOL_VG",
-	"THINPOOL_LV",	    "THINPOOL_SIZE",
-	"FASTVM_GROUP",	    "FASTVM_OWNER_ONLY_DELETE",
-	"FASTVM_APPLIANCE", "FASTVM_KEYDIST_PASSWORD",
-	"CURL_OPTS",	    "LOG_LEVEL",
-	"DISPLAY_LEVEL",    "FVM_STORAGE",
-	"FVM_STORE_DIR",    "FVM_URI",
-	"FVM_DOMAIN_TYPE",  "FVM_VM_RANGE",
-	"FVM_STATE_DIR",    "FVM_POOL_WATERMARK",
-	"FVM_HACK_STRICT",  NULL
+/* ---- checks of values: NULL when fine, else why not ---- */
+
+#define NAME_CHARS                                                             \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+#define NAME_WHY                                                               \
+	"may hold only letters, digits and ._+- and must not start with - or " \
+	"."
+
+/* Names that end up in domain, volume and file names: a safe alphabet. */
+static const char *check_name_max(const char *v, size_t max)
+{
+	static char why[64];
+
+	if (!*v)
+		return "must not be empty";
+	if (strlen(v) > max) {
+		snprintf(why, sizeof(why), "must be %zu characters at most",
+			 max);
+		return why;
+	}
+	if (*v == '-' || *v == '.' || strspn(v, NAME_CHARS) != strlen(v))
+		return NAME_WHY;
+	return NULL;
+}
+
+static const char *check_name(const char *v)
+{
+	return check_name_max(v, 64);
+}
+
+const char *conf_check_lvm_name(const char *v)
+{
+	const char *why = check_name_max(v, 127); /* lvm's own limit */
+
+	if (!why && (!strcmp(v, "snapshot") || !strcmp(v, "pvmove")))
+		why = "must not be snapshot or pvmove (lvm keeps them)";
+	return why;
+}
+
+static const char *check_abs(const char *v)
+{
+	return v[0] == '/' ? NULL : "must be an absolute path";
+}
+
+static const char *check_set(const char *v)
+{
+	return *v ? NULL : "must not be empty";
+}
+
+/*
+ * The keys. A line each: the name, the field, the default as written
+ * (NULL: unset), the rule (type, range, values or check), whether it is
+ * fast-vm's (CONF_FASTVM) or secret (CONF_SECRET), and a line of
+ * fvm.conf(5) that does not repeat the default.
+ */
+#define F_(f) offsetof(struct fvm_conf, f)
+#define STR(k, f, d, chk, fl, doc)                                             \
+	{                                                                      \
+		k, CONF_T_STR, F_(f), d, NULL, 0, 0, chk, fl, doc              \
+	}
+#define INT(k, f, d, lo, hi, fl, doc)                                          \
+	{                                                                      \
+		k, CONF_T_INT, F_(f), d, NULL, lo, hi, NULL, fl, doc           \
+	}
+#define BOOL(k, f, d, fl, doc)                                                 \
+	{                                                                      \
+		k, CONF_T_BOOL, F_(f), d, NULL, 0, 0, NULL, fl, doc            \
+	}
+#define WORD(k, f, d, w, fl, doc)                                              \
+	{                                                                      \
+		k, CONF_T_WORD, F_(f), d, w, 0, 0, NULL, fl, doc               \
+	}
+#define RANGE(k, f, d, lo, hi, fl, doc)                                        \
+	{                                                                      \
+		k, CONF_T_RANGE, F_(f), d, NULL, lo, hi, NULL, fl, doc         \
+	}
+#define FV CONF_FASTVM
+/* clang-format off */
+const struct conf_key conf_table[] = {
+	STR("VM_PREFIX", vm_prefix, "fastvm-", check_name, FV, "Prefix of domain and disk names: letters, digits and ._+-, 64 at most."),
+	STR("LIBVIRT_NETWORK", libvirt_network, "fastvm-nat", check_name, FV, "libvirt NAT network of the VMs."),
+	INT("SUBNET_NUMBER", subnet, "22", 0, 255, FV, "S in 192.168.S.0/24, 0 to 255."),
+	STR("THINPOOL_VG", thinpool_vg, NULL, conf_check_lvm_name, FV, "Volume group holding the thin pool; setting it selects the lvm storage."),
+	STR("THINPOOL_LV", thinpool_lv, "fastvm-pool", conf_check_lvm_name, FV, "Thin pool logical volume."),
+	STR("THINPOOL_SIZE", thinpool_size, "50G", NULL, FV, "Size of the thin pool configure creates."),
+	STR("FASTVM_GROUP", group, "libvirt", NULL, FV, "Group whose members may use fvm."),
+	BOOL("FASTVM_OWNER_ONLY_DELETE", owner_only_delete, "no", FV, "yes: only root and a VM's owner may delete it."),
+	STR("FASTVM_APPLIANCE", appliance, "import", NULL, FV, "libguestfs appliance for create's customisation, compact and image-compact: an absolute path names a directory holding a fixed appliance (kernel, initrd, root, as libguestfs-make-fixed-appliance makes it), and its absence is an error; import (or any other word) uses /var/lib/fast-vm/appliance when it holds one, else the appliance libguestfs builds itself. LIBGUESTFS_PATH in the environment wins over this key."),
+	STR("FASTVM_KEYDIST_PASSWORD", keydist_password, NULL, NULL, FV | CONF_SECRET, "Root password of guests, used by keydist on running VMs; fvm config lists it as ******** and gives it only when asked for by name."),
+	STR("CURL_OPTS", curl_opts, NULL, NULL, FV, "Options for downloads of images."),
+	INT("LOG_LEVEL", log_level, "7", 0, 7, FV, "Highest syslog priority logged, 0 to 7 (see LOGGING)."),
+	INT("DISPLAY_LEVEL", display_level, "7", 0, 7, FV, "Highest priority of the fast-vm personalities' lines shown, 0 to 7 (see LOGGING)."),
+	WORD("FVM_STORAGE", storage, "dir", "lvm dir", 0, "lvm or dir; when the file does not set it, lvm when THINPOOL_VG is set."),
+	STR("FVM_STORE_DIR", store_dir, "/var/lib/fvm", check_abs, 0, "Directory of images and VM disks of the dir storage."),
+	STR("FVM_URI", uri, FVM_DEFAULT_URI, check_set, 0, "libvirt connection URI. An applet's -c option and LIBVIRT_DEFAULT_URI in the environment come before it (see fvm(1)); fvm helper uses this one alone."),
+	WORD("FVM_DOMAIN_TYPE", domain_type, "auto", "auto kvm qemu", 0, "auto, kvm or qemu: the domain type VMs are defined with; auto keeps the template's unless KVM is unusable."),
+	RANGE("FVM_VM_RANGE", vm_min, "20-220", 3, 254, 0, "FIRST-LAST, the VM numbers allowed, within 3-254."),
+	STR("FVM_STATE_DIR", state_dir, "~/.local/state/fvm", check_abs, 0, "Per-user state (ssh keys, known_hosts files); $XDG_STATE_HOME/fvm by default when XDG_STATE_HOME is an absolute path."),
+	INT("FVM_POOL_WATERMARK", pool_watermark, "90", 0, 100, 0, "A percentage, 0-100: create and import refuse to start while the thin pool's data or metadata (lvm), or the store's filesystem (dir), is more used than this; fvm doctor reports a pool above it. 100 turns the check off."),
+	BOOL("FVM_HACK_STRICT", hack_strict, "no", 0, "yes: a hack file that fails during create rolls the VM back, as create --strict does; no: the VM is kept with a warning."),
+	{ 0 }
 };
+
+/* The environment fvm reads, a line each (test-only hooks are in
+ * docs/STYLE.md, not here). */
+#define ENV(k, f, d, doc) { k, F_(f), d, doc }
+#define ENV_DOC(k, d, doc) { k, CONF_NO_FIELD, d, doc }
+const struct conf_env conf_env_table[] = {
+	ENV_DOC("LIBVIRT_DEFAULT_URI", NULL, "The libvirt URI to connect to when no -c is given; it comes before FVM_URI of the configuration file (see CONNECTION)."),
+	ENV_DOC("FVM_CONFIG", FVM_DEFAULT_CONFIG, "Path of the configuration file, fvm.conf(5); when set, the file must exist."),
+	ENV("FVM_USER_DIR", user_dir, "~/.fast-vm", "Directory of the user's per-image files and profiles."),
+	ENV("FVM_SYSTEM_DIR", system_dir, "/etc/fast-vm", "Directory of the system's per-image files and profiles."),
+	ENV_DOC("FVM_LOCK_DIR", "/run/lock/fvm", "Directory of the lock files fvm's processes share; every user of a store must use the same."),
+	ENV_DOC("XDG_STATE_HOME", NULL, "When an absolute path, FVM_STATE_DIR's default is its fvm subdirectory."),
+	ENV_DOC("LIBGUESTFS_PATH", NULL, "A fixed libguestfs appliance directory; it wins over FASTVM_APPLIANCE."),
+	{ 0 }
+};
+/* clang-format on */
+#undef F_
+#undef STR
+#undef INT
+#undef BOOL
+#undef WORD
+#undef RANGE
+#undef FV
+#undef ENV
+#undef ENV_DOC
+
+_Static_assert(sizeof(enum fvm_storage) == sizeof(int) &&
+		       sizeof(enum fvm_domain_type) == sizeof(int),
+	       "CONF_T_WORD fields are ints");
+_Static_assert(offsetof(struct fvm_conf, vm_max) ==
+		       offsetof(struct fvm_conf, vm_min) + sizeof(int),
+	       "CONF_T_RANGE's LAST follows FIRST");
+
+const struct conf_key *conf_key_find(const char *name)
+{
+	for (const struct conf_key *k = conf_table; k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
 
 static const char *home_dir(void)
 {
@@ -39,10 +168,180 @@ static const char *home_dir(void)
 	return pw && pw->pw_dir ? pw->pw_dir : "/";
 }
 
+/* a default with ~/ made the home directory (malloc'd) */
+static char *expand_home(const char *v)
+{
+	return str_starts(v, "~/") ? xasprintf("%s%s", home_dir(), v + 1) :
+				     xstrdup(v);
+}
+
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = v ? xstrdup(v) : NULL;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !*v) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool parse_range(const char *v, long min, long max, int *lo, int *hi)
+{
+	const char *dash = strchr(v, '-');
+	char *a;
+	long x, y;
+	bool ok;
+
+	if (!dash)
+		return false;
+	a = xstrndup(v, (size_t)(dash - v));
+	ok = parse_int(a, min, max, &x) && parse_int(dash + 1, min, max, &y) &&
+	     x <= y;
+	free(a);
+	if (ok) {
+		*lo = (int)x;
+		*hi = (int)y;
+	}
+	return ok;
+}
+
+/* The index of v among the blank-separated words, or -1. */
+static int word_index(const char *words, const char *v)
+{
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (const char *p = words; *p; i++) {
+		size_t len = strcspn(p, " ");
+
+		if (n && len == n && !strncmp(p, v, n))
+			return i;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return -1;
+}
+
+/* The i-th of the blank-separated words (malloc'd). */
+static char *word_at(const char *words, int i)
+{
+	const char *p = words;
+
+	while (i-- > 0 && *p) {
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	return xstrndup(p, strcspn(p, " "));
+}
+
+const char *conf_check(const struct conf_key *k, const char *v)
+{
+	static char why[160];
+	int lo, hi;
+	long n;
+	bool b;
+
+	switch (k->type) {
+	case CONF_T_STR:
+		if (!*v && !k->def)
+			return NULL; /* unset */
+		return k->check ? k->check(v) : NULL;
+	case CONF_T_INT:
+		if (parse_int(v, k->min, k->max, &n))
+			return NULL;
+		snprintf(why, sizeof(why), "must be a number from %d to %d",
+			 k->min, k->max);
+		return why;
+	case CONF_T_BOOL:
+		return parse_bool(v, &b) ? NULL : "must be yes or no";
+	case CONF_T_WORD: {
+		struct sbuf s = SBUF_INIT;
+		const char *last = strrchr(k->words, ' ');
+
+		if (word_index(k->words, v) >= 0)
+			return NULL;
+		/* "lvm dir": must be lvm or dir; "a b c": must be a, b or c */
+		sbuf_adds(&s, "must be ");
+		for (const char *p = k->words; *p; p++)
+			if (*p != ' ')
+				sbuf_addc(&s, *p);
+			else
+				sbuf_adds(&s, p == last ? " or " : ", ");
+		snprintf(why, sizeof(why), "%s", s.s);
+		sbuf_release(&s);
+		return why;
+	}
+	case CONF_T_RANGE:
+		if (parse_range(v, k->min, k->max, &lo, &hi))
+			return NULL;
+		snprintf(why, sizeof(why),
+			 "must be FIRST-LAST with %d <= FIRST <= LAST <= %d",
+			 k->min, k->max);
+		return why;
+	}
+	return "is of an unknown type";
+}
+
+/* Give k the value v, which conf_check passed. */
+static void store(struct fvm_conf *c, const struct conf_key *k, const char *v)
+{
+	void *field = (char *)c + k->off;
+	long n = 0;
+
+	switch (k->type) {
+	case CONF_T_STR:
+		set_str(field, *v || k->def ? v : NULL);
+		break;
+	case CONF_T_INT:
+		if (parse_int(v, k->min, k->max, &n))
+			*(int *)field = (int)n;
+		break;
+	case CONF_T_BOOL:
+		parse_bool(v, field);
+		break;
+	case CONF_T_WORD:
+		*(int *)field = word_index(k->words, v);
+		break;
+	case CONF_T_RANGE:
+		parse_range(v, k->min, k->max, field, (int *)field + 1);
+		break;
+	}
+}
+
+char *conf_get(const struct fvm_conf *c, const char *name)
+{
+	const struct conf_key *k = conf_key_find(name);
+	const void *field;
+
+	if (!k)
+		return NULL;
+	field = (const char *)c + k->off;
+	switch (k->type) {
+	case CONF_T_STR: {
+		const char *v = *(char *const *)field;
+
+		return xstrdup(v ? v : "");
+	}
+	case CONF_T_INT:
+		return xasprintf("%d", *(const int *)field);
+	case CONF_T_BOOL:
+		return xstrdup(*(const bool *)field ? "yes" : "no");
+	case CONF_T_WORD:
+		return word_at(k->words, *(const int *)field);
+	case CONF_T_RANGE:
+		return xasprintf("%d-%d", ((const int *)field)[0],
+				 ((const int *)field)[1]);
+	}
+	return NULL;
 }
 
 void conf_defaults(struct fvm_conf *c)
@@ -50,32 +349,27 @@ void conf_defaults(struct fvm_conf *c)
 	const char *e;
 
 	memset(c, 0, sizeof(*c));
-	c->vm_prefix = xstrdup("fastvm-");
-	c->libvirt_network = xstrdup("fastvm-nat");
-	c->subnet = 22;
-	c->thinpool_lv = xstrdup("fastvm-pool");
-	c->thinpool_size = xstrdup("50G");
-	c->group = xstrdup("libvirt");
-	c->appliance = xstrdup("import");
-	c->log_level = 7;
-	c->display_level = 7;
-	c->storage = FVM_STORAGE_DIR;
-	c->store_dir = xstrdup("/var/lib/fvm");
-	c->uri = xstrdup(FVM_DEFAULT_URI);
-	c->connect_uri = xstrdup(FVM_DEFAULT_URI);
-	c->connect_from = CONF_URI_DEFAULT;
-	c->vm_min = 20;
-	c->vm_max = 220;
-	c->pool_watermark = 90;
-	if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
+	for (const struct conf_key *k = conf_table; k->name; k++)
+		if (k->def) {
+			char *v = expand_home(k->def);
+
+			store(c, k, v);
+			free(v);
+		}
+	if ((e = getenv("XDG_STATE_HOME")) && *e == '/') {
+		free(c->state_dir);
 		c->state_dir = xasprintf("%s/fvm", e);
-	else
-		c->state_dir = xasprintf("%s/.local/state/fvm", home_dir());
-	e = getenv("FVM_USER_DIR");
-	c->user_dir =
-		e && *e ? xstrdup(e) : xasprintf("%s/.fast-vm", home_dir());
-	e = getenv("FVM_SYSTEM_DIR");
-	c->system_dir = xstrdup(e && *e ? e : "/etc/fast-vm");
+	}
+	for (const struct conf_env *v = conf_env_table; v->name; v++)
+		if (v->off != CONF_NO_FIELD) {
+			char **field = (char **)((char *)c + v->off);
+
+			free(*field);
+			e = getenv(v->name);
+			*field = e && *e ? xstrdup(e) : expand_home(v->def);
+		}
+	c->connect_uri = xstrdup(c->uri);
+	c->connect_from = CONF_URI_DEFAULT;
 	c->path = xstrdup(FVM_DEFAULT_CONFIG);
 }
 
@@ -103,152 +397,6 @@ void conf_release(struct fvm_conf *c)
 	}
 	free(c->vars);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Names that end up in LV, domain and file names: a safe alphabet only. */
-static bool name_ok(const char *s, bool allow_empty)
-{
-	if (!*s)
-		return allow_empty;
-	if (*s == '-' || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
-			return false;
-	return true;
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) {
-		*out = true;
-		return true;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !*v) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
-static bool parse_range(const char *v, int *lo, int *hi)
-{
-	const char *dash = strchr(v, '-');
-	char *a;
-	long x, y;
-	bool ok;
-
-	if (!dash)
-		return false;
-	a = xstrndup(v, (size_t)(dash - v));
-	/* .0 is the network, .1 the host, .2 the dummy DHCP host and .255
-	 * the broadcast address */
-	ok = parse_int(a, 3, 254, &x) && parse_int(dash + 1, 3, 254, &y) &&
-	     x <= y;
-	free(a);
-	if (ok) {
-		*lo = (int)x;
-		*hi = (int)y;
-	}
-	return ok;
-}
-
-/* Apply one KEY=value; returns false with *why set when it is invalid. */
-static bool apply(struct fvm_conf *c, const char *key, const char *v,
-		  const char **why, bool *vg_set, bool *storage_set)
-{
-	long n;
-
-	if (!strcmp(key, "VM_PREFIX")) {
-		if (!*v)
-			return *why = "must not be empty", false;
-		if (!name_ok(v, false))
-			return *why = "may hold only letters, digits and ._+- "
-				      "and must not start with - or .",
-			       false;
-		set_str(&c->vm_prefix, v);
-	} else if (!strcmp(key, "LIBVIRT_NETWORK")) {
-		if (!name_ok(v, false))
-			return *why = "must be a non-empty network name of "
-				      "letters, digits and ._+-",
-			       false;
-		set_str(&c->libvirt_network, v);
-	} else if (!strcmp(key, "SUBNET_NUMBER")) {
-		if (!parse_int(v, 0, 255, &n))
-			return *why = "must be a number from 0 to 255", false;
-		c->subnet = (int)n;
-	} else if (!strcmp(key, "THINPOOL_VG")) {
-		if (!name_ok(v, true))
-			return *why = "is not a valid volume group name", false;
-		set_str(&c->thinpool_vg, *v ? v : NULL);
-		*vg_set = *v != '\0';
-	} else if (!strcmp(key, "THINPOOL_LV")) {
-		if (!name_ok(v, false))
-			return *why = "is not a valid logical volume name",
-			       false;
-		set_str(&c->thinpool_lv, v);
-	} else if (!strcmp(key, "THINPOOL_SIZE")) {
-		set_str(&c->thinpool_size, v);
-	} else if (!strcmp(key, "FASTVM_GROUP")) {
-		set_str(&c->group, v);
-	} else if (!strcmp(key, "FASTVM_OWNER_ONLY_DELETE")) {
-		if (!parse_bool(v, &c->owner_only_delete))
-			return *why = "must be yes or no", false;
-	} else if (!strcmp(key, "FASTVM_APPLIANCE")) {
-		set_str(&c->appliance, v);
-	} else if (!strcmp(key, "FASTVM_KEYDIST_PASSWORD")) {
-		set_str(&c->keydist_password, v);
-	} else if (!strcmp(key, "CURL_OPTS")) {
-		set_str(&c->curl_opts, v);
-	} else if (!strcmp(key, "LOG_LEVEL") || !strcmp(key, "DISPLAY_LEVEL")) {
-		if (!parse_int(v, 0, 7, &n))
-			return *why = "must be a number from 0 to 7", false;
-		*(key[0] == 'L' ? &c->log_level : &c->display_level) = (int)n;
-	} else if (!strcmp(key, "FVM_STORAGE")) {
-		if (!strcmp(v, "lvm"))
-			c->storage = FVM_STORAGE_LVM;
-		else if (!strcmp(v, "dir"))
-			c->storage = FVM_STORAGE_DIR;
-		else
-			return *why = "must be lvm or dir", false;
-		*storage_set = true;
-	} else if (!strcmp(key, "FVM_STORE_DIR")) {
-		if (v[0] != '/')
-			return *why = "must be an absolute path", false;
-		set_str(&c->store_dir, v);
-	} else if (!strcmp(key, "FVM_URI")) {
-		if (!*v)
-			return *why = "must not be empty", false;
-		set_str(&c->uri, v);
-		c->uri_set = true;
-	} else if (!strcmp(key, "FVM_DOMAIN_TYPE")) {
-		if (!strcmp(v, "auto"))
-			c->domain_type = FVM_DOMTYPE_AUTO;
-		else if (!strcmp(v, "kvm"))
-			c->domain_type = FVM_DOMTYPE_KVM;
-		else if (!strcmp(v, "qemu"))
-			c->domain_type = FVM_DOMTYPE_QEMU;
-		else
-			return *why = "must be auto, kvm or qemu", false;
-	} else if (!strcmp(key, "FVM_VM_RANGE")) {
-		if (!parse_range(v, &c->vm_min, &c->vm_max))
-			return *why = "must be FIRST-LAST with 3 <= FIRST <= "
-				      "LAST <= 254",
-			       false;
-	} else if (!strcmp(key, "FVM_STATE_DIR")) {
-		if (v[0] != '/')
-			return *why = "must be an absolute path", false;
-		set_str(&c->state_dir, v);
-	} else if (!strcmp(key, "FVM_HACK_STRICT")) {
-		if (!parse_bool(v, &c->hack_strict))
-			return *why = "must be yes or no", false;
-	} else if (!strcmp(key, "FVM_POOL_WATERMARK")) {
-		if (!parse_int(v, 0, 100, &n))
-			return *why = "must be a percentage from 0 to 100",
-			       false;
-		c->pool_watermark = (int)n;
-	}
-	return true;
 }
 
 /*
@@ -310,10 +458,17 @@ static void remember(struct fvm_conf *c, const char *key, const char *value)
 	c->nvars++;
 }
 
+static bool in_file(const struct fvm_conf *c, const char *key)
+{
+	for (size_t i = 0; i < c->nvars; i++)
+		if (!strcmp(c->vars[i].key, key))
+			return true;
+	return false;
+}
+
 int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 	       size_t len)
 {
-	bool vg_set = c->thinpool_vg != NULL, storage_set = false;
 	const char *end = text + len, *line = text;
 	int lineno = 0;
 
@@ -357,7 +512,11 @@ int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 		if (ok) {
 			char *v = val.s ? val.s : "";
 
-			ok = apply(c, p, v, &why, &vg_set, &storage_set);
+			const struct conf_key *k = conf_key_find(p);
+
+			ok = !k || !(why = conf_check(k, v));
+			if (ok && k)
+				store(c, k, v);
 			if (ok)
 				remember(c, p, v);
 			else
@@ -373,8 +532,10 @@ int conf_parse(struct fvm_conf *c, const char *path, const char *text,
 		if (!ok)
 			return -1;
 	}
-	if (!storage_set)
-		c->storage = vg_set ? FVM_STORAGE_LVM : FVM_STORAGE_DIR;
+	if (in_file(c, "FVM_URI"))
+		c->uri_set = true;
+	if (!in_file(c, "FVM_STORAGE"))
+		c->storage = c->thinpool_vg ? FVM_STORAGE_LVM : FVM_STORAGE_DIR;
 	else if (c->storage == FVM_STORAGE_LVM && !c->thinpool_vg)
 		return err_set(FVM_EXIT_USAGE,
 			       "%s: FVM_STORAGE=lvm needs THINPOOL_VG", path);
@@ -494,55 +655,6 @@ int conf_connect(struct fvm_conf *c, const char *option, bool with_env)
 const char *conf_connect_elsewhere(void)
 {
 	return elsewhere[0] ? elsewhere : NULL;
-}
-
-char *conf_get(const struct fvm_conf *c, const char *k)
-{
-	static const char *const dt[] = { "auto", "kvm", "qemu" };
-
-	if (!strcmp(k, "VM_PREFIX"))
-		return xstrdup(c->vm_prefix);
-	if (!strcmp(k, "LIBVIRT_NETWORK"))
-		return xstrdup(c->libvirt_network);
-	if (!strcmp(k, "SUBNET_NUMBER"))
-		return xasprintf("%d", c->subnet);
-	if (!strcmp(k, "THINPOOL_VG"))
-		return xstrdup(c->thinpool_vg ? c->thinpool_vg : "");
-	if (!strcmp(k, "THINPOOL_LV"))
-		return xstrdup(c->thinpool_lv);
-	if (!strcmp(k, "THINPOOL_SIZE"))
-		return xstrdup(c->thinpool_size);
-	if (!strcmp(k, "FASTVM_GROUP"))
-		return xstrdup(c->group);
-	if (!strcmp(k, "FASTVM_OWNER_ONLY_DELETE"))
-		return xstrdup(c->owner_only_delete ? "yes" : "no");
-	if (!strcmp(k, "FASTVM_APPLIANCE"))
-		return xstrdup(c->appliance);
-	if (!strcmp(k, "FASTVM_KEYDIST_PASSWORD"))
-		return xstrdup(c->keydist_password ? c->keydist_password : "");
-	if (!strcmp(k, "CURL_OPTS"))
-		return xstrdup(c->curl_opts ? c->curl_opts : "");
-	if (!strcmp(k, "LOG_LEVEL"))
-		return xasprintf("%d", c->log_level);
-	if (!strcmp(k, "DISPLAY_LEVEL"))
-		return xasprintf("%d", c->display_level);
-	if (!strcmp(k, "FVM_STORAGE"))
-		return xstrdup(c->storage == FVM_STORAGE_LVM ? "lvm" : "dir");
-	if (!strcmp(k, "FVM_STORE_DIR"))
-		return xstrdup(c->store_dir);
-	if (!strcmp(k, "FVM_URI"))
-		return xstrdup(c->uri);
-	if (!strcmp(k, "FVM_DOMAIN_TYPE"))
-		return xstrdup(dt[c->domain_type]);
-	if (!strcmp(k, "FVM_VM_RANGE"))
-		return xasprintf("%d-%d", c->vm_min, c->vm_max);
-	if (!strcmp(k, "FVM_STATE_DIR"))
-		return xstrdup(c->state_dir);
-	if (!strcmp(k, "FVM_HACK_STRICT"))
-		return xstrdup(c->hack_strict ? "yes" : "no");
-	if (!strcmp(k, "FVM_POOL_WATERMARK"))
-		return xasprintf("%d", c->pool_watermark);
-	return NULL;
 }
 
 /* ---- writing ---- */

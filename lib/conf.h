@@ -119,9 +119,59 @@ char *conf_assignment(const char *key, const char *value);
  * directory, fsync, rename) with mode; 0 or -1 with the error recorded. */
 int conf_write_file(const char *path, const char *text, unsigned mode);
 
-/* The keys conf knows, in documentation order, for `fvm config`. */
-extern const char *const conf_keys[];
-/* The value of a known key as the user would write it (malloc'd). */
+/* ---- the keys: one table drives parsing, defaults, `fvm config`,
+ * configure's defaults, completion and fvm.conf(5) ---- */
+
+enum conf_type {
+	CONF_T_STR,   /* char *: the value as written; unset without default */
+	CONF_T_INT,   /* int from min to max */
+	CONF_T_BOOL,  /* bool: yes/true/1 or no/false/0/empty */
+	CONF_T_WORD,  /* an enum: the index of the value in words */
+	CONF_T_RANGE, /* int FIRST, int LAST right after it: FIRST-LAST */
+};
+
+#define CONF_FASTVM 0x1u /* a fast-vm 1.7 key, else fvm's own */
+#define CONF_SECRET 0x2u /* `fvm config` shows it masked */
+
+/* The reason a value is refused ("must be ..."), or NULL when it is fine. */
+typedef const char *(*conf_check_fn)(const char *value);
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t off;	     /* its field in struct fvm_conf */
+	const char *def;     /* the default as written; NULL: unset. A leading
+			     * ~/ is the home directory */
+	const char *words;   /* CONF_T_WORD: the values in the enum's order */
+	int min, max;	     /* CONF_T_INT, CONF_T_RANGE */
+	conf_check_fn check; /* CONF_T_STR: the value's check, or NULL */
+	unsigned flags;	     /* CONF_FASTVM, CONF_SECRET */
+	const char *doc;     /* one line for fvm.conf(5); it names computed
+			     * defaults, the table's are added */
+};
+
+/* Every key, in documentation order, ended by a NULL name. */
+extern const struct conf_key conf_table[];
+/* The key of that name, or NULL. */
+const struct conf_key *conf_key_find(const char *name);
+/* Why value is no good for k ("must be ..."), or NULL; the reason is
+ * static or valid until the next call. */
+const char *conf_check(const struct conf_key *k, const char *value);
+/* A thin pool's volume group or logical volume name, configure's and the
+ * file's one rule: NULL when fine, else why not. */
+const char *conf_check_lvm_name(const char *value);
+/* The value of a known key as the user would write it (malloc'd), or
+ * NULL for an unknown key. */
 char *conf_get(const struct fvm_conf *c, const char *key);
+
+/* The environment variables fvm reads, for fvm(1) (NULL name ends it). */
+struct conf_env {
+	const char *name;
+	size_t off; /* the struct fvm_conf field it sets, or CONF_NO_FIELD */
+	const char *def; /* its default (~/ is the home directory), or NULL */
+	const char *doc; /* one line */
+};
+#define CONF_NO_FIELD ((size_t)-1)
+extern const struct conf_env conf_env_table[];
 
 #endif

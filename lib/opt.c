@@ -352,6 +352,20 @@ static void print_wrapped(FILE *f, const char *text, size_t width)
 	}
 }
 
+/* o's help, with the configuration key it answers for and the key's
+ * default (malloc'd) */
+static char *help_text(const struct opt *o)
+{
+	const struct conf_key *k =
+		o->conf_key ? conf_key_find(o->conf_key) : NULL;
+
+	if (!k)
+		return xstrdup(o->help);
+	if (!k->def)
+		return xasprintf("%s (%s)", o->help, k->name);
+	return xasprintf("%s (%s) [%s]", o->help, k->name, k->def);
+}
+
 void opt_print_help(FILE *f, const struct applet *ap)
 {
 	const struct opt *o;
@@ -367,18 +381,18 @@ void opt_print_help(FILE *f, const struct applet *ap)
 	}
 	fputs("\nOptions:\n", f);
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
-		char *label = opt_label(o);
+		char *label = opt_label(o), *help = help_text(o);
 
 		if (strlen(label) > 24)
-			fprintf(f, "  %s\n  %-24s  %s\n", label, "", o->help);
+			fprintf(f, "  %s\n  %-24s  %s\n", label, "", help);
 		else
-			fprintf(f, "  %-24s  %s\n", label, o->help);
+			fprintf(f, "  %-24s  %s\n", label, help);
 		free(label);
+		free(help);
 	}
 }
 
-/* roff needs leading dots and quotes and backslashes guarded */
-static void roff_text(FILE *f, const char *s)
+void opt_roff_text(FILE *f, const char *s)
 {
 	bool bol = true;
 
@@ -406,7 +420,7 @@ static void man_synopsis(FILE *f, const struct applet *ap)
 		opt_print_usage_line(m, ap, sym);
 		fclose(m);
 		fputs(".nf\n", f);
-		roff_text(f, line);
+		opt_roff_text(f, line);
 		fputs(".fi\n", f);
 		if (!sym)
 			fputs(".br\n", f);
@@ -425,7 +439,7 @@ static void man_description(FILE *f, const char *text)
 		if (n == 0) {
 			fputs(".PP\n", f);
 		} else {
-			roff_text(f, para);
+			opt_roff_text(f, para);
 			fputc('\n', f);
 		}
 		free(para);
@@ -445,20 +459,21 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 	free(upper);
 	fputs(".SH NAME\n", f);
 	fprintf(f, "fvm\\-%s \\- ", ap->name);
-	roff_text(f, ap->summary);
+	opt_roff_text(f, ap->summary);
 	man_synopsis(f, ap);
 	if (ap->info->description && *ap->info->description)
 		man_description(f, ap->info->description);
 	fputs(".SH OPTIONS\n", f);
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
-		char *label = opt_label(o);
+		char *label = opt_label(o), *help = help_text(o);
 
 		fputs(".TP\n.B ", f);
-		roff_text(f, label + (o->short_name ? 0 : 4));
+		opt_roff_text(f, label + (o->short_name ? 0 : 4));
 		fputc('\n', f);
-		roff_text(f, o->help);
+		opt_roff_text(f, help);
 		fputc('\n', f);
 		free(label);
+		free(help);
 	}
 	fputs(".SH EXIT STATUS\n"
 	      "0 success, 1 failure, 2 usage or configuration error, "
@@ -505,8 +520,8 @@ static void complete_kind(const struct filter *fl, enum opt_complete kind,
 				emit_if(fl, c->applets[i].name);
 		return;
 	case OPT_C_CONF_KEY:
-		for (size_t i = 0; conf_keys[i]; i++)
-			emit_if(fl, conf_keys[i]);
+		for (size_t i = 0; conf_table[i].name; i++)
+			emit_if(fl, conf_table[i].name);
 		return;
 	default:
 		if (c->source)

@@ -60,6 +60,9 @@ struct opt {
 	long min, max;	   /* OPT_T_INT, OPT_T_LONG range */
 	long val;	   /* OPT_T_SET_INT value */
 	opt_cb cb;	   /* OPT_T_CALLBACK */
+	/* the fvm.conf(5) key it answers for: the help names it and its
+	 * default (conf_table) */
+	const char *conf_key;
 };
 
 /* v must point to type: checked at compile time (a type cannot go in
@@ -97,6 +100,20 @@ struct opt {
 		.type = OPT_T_STRING, .short_name = (s), .long_name = (l),     \
 		.value = OPT_TYPED_(const char **, v), .arg = (a),             \
 		.help = (h), .complete = OPT_C_WORDS, .words = (w)             \
+	}
+/* a long option that gives configuration key k's value (fvm configure) */
+#define OPT_CONF_STRING(l, v, a, h, k, c)                                      \
+	{                                                                      \
+		.type = OPT_T_STRING, .long_name = (l),                        \
+		.value = OPT_TYPED_(const char **, v), .arg = (a),             \
+		.help = (h), .complete = (c), .conf_key = (k)                  \
+	}
+#define OPT_CONF_WORDS(l, v, a, h, k, w)                                       \
+	{                                                                      \
+		.type = OPT_T_STRING, .long_name = (l),                        \
+		.value = OPT_TYPED_(const char **, v), .arg = (a),             \
+		.help = (h), .complete = OPT_C_WORDS, .words = (w),            \
+		.conf_key = (k)                                                \
 	}
 #define OPT_INT(s, l, v, a, h, lo, hi)                                         \
 	{                                                                      \
@@ -221,5 +238,8 @@ void opt_complete(const struct opt_completer *c, int nwords, char **words);
 /* the candidates of one kind starting with prefix (words for OPT_C_WORDS) */
 void opt_complete_kind(const struct opt_completer *c, enum opt_complete kind,
 		       const char *words, const char *prefix);
+
+/* s as roff text: leading dots and quotes, backslashes and - guarded */
+void opt_roff_text(FILE *f, const char *s);
 
 #endif

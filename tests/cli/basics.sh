@@ -83,6 +83,15 @@ if command -v python3 >/dev/null; then
 	t_run "config --json is valid JSON" 0 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/c.json"
 fi
 t_run "config unknown key" 2 fvm config NOPE
+# the keydist password: masked in every listing, given when named
+printf 'FASTVM_KEYDIST_PASSWORD=s3cr3t-pw\n' >"$T_TMP/pw.conf"
+t_run "config lists a password" 0 env FVM_CONFIG="$T_TMP/pw.conf" fvm config
+t_match "config masks the password" "^FASTVM_KEYDIST_PASSWORD='\*{8}'$" "$T_OUT"
+t_run "config --json lists a password" 0 env FVM_CONFIG="$T_TMP/pw.conf" fvm config --json
+t_match "config --json masks the password" '"FASTVM_KEYDIST_PASSWORD": "\*{8}"' "$T_OUT"
+t_nomatch "config --json never shows the password" 's3cr3t-pw' "$T_OUT"
+t_run "config names the password" 0 env FVM_CONFIG="$T_TMP/pw.conf" fvm config FASTVM_KEYDIST_PASSWORD
+t_eq "config gives a named password" 's3cr3t-pw' "$T_OUT"
 # the full listing reads back as a config file with the same values
 fvm config >"$T_TMP/round.conf"
 t_run "config output reads back" 0 env FVM_CONFIG="$T_TMP/round.conf" fvm config

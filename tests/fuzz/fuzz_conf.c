@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf_defaults(&c);
 	if (conf_parse(&c, "fuzz.conf", (const char *)data, size) == 0) {
 		/* what `fvm config` prints for every key */
-		for (const char *const *k = conf_keys; *k; k++)
-			free(conf_get(&c, *k));
+		for (const struct conf_key *k = conf_table; k->name; k++)
+			free(conf_get(&c, k->name));
 	}
 	err_clear();
 	conf_release(&c);
