@@ -529,6 +529,22 @@ static void man_exit_status(FILE *f, const struct applet *ap)
 	}
 }
 
+/* what every applet's ENVIRONMENT and FILES sections hold */
+static const char man_env_common[] =
+	"FVM_CONFIG\tPath of the configuration file instead of "
+	"/etc/fast-vm.conf.\n"
+	"FVM_USER_DIR\tDirectory of a user's templates, hack files "
+	"and profiles instead of ~/.fast-vm.\n"
+	"FVM_SYSTEM_DIR\tDirectory of the system's templates, hack "
+	"files and profiles instead of /etc/fast-vm.\n"
+	"FVM_LOCK_DIR\tDirectory of fvm's lock files instead of "
+	"/run/lock/fvm.";
+static const char man_files_common[] =
+	"/etc/fast-vm.conf\tThe configuration, see fvm.conf(5).\n"
+	"~/.fast-vm, /etc/fast-vm\tTemplates (config-IMAGE.xml), "
+	"hack files and profiles, the user's first.\n"
+	"/run/lock/fvm\tLock files, one per VM, image and network.";
+
 static void man_environment(FILE *f, const struct applet *ap)
 {
 	fputs(".SH ENVIRONMENT\n", f);
@@ -538,30 +554,8 @@ static void man_environment(FILE *f, const struct applet *ap)
 			   "to when no -c is given; it comes before FVM_URI "
 			   "of the configuration file.",
 			   false);
-	man_tagged(f,
-		   "FVM_CONFIG\tPath of the configuration file instead of "
-		   "/etc/fast-vm.conf.\n"
-		   "FVM_USER_DIR\tDirectory of a user's templates, hack files "
-		   "and profiles instead of ~/.fast-vm.\n"
-		   "FVM_SYSTEM_DIR\tDirectory of the system's templates, hack "
-		   "files and profiles instead of /etc/fast-vm.\n"
-		   "FVM_LOCK_DIR\tDirectory of fvm's lock files instead of "
-		   "/run/lock/fvm.",
-		   false);
+	man_tagged(f, man_env_common, false);
 	man_tagged(f, ap->info->environment, false);
-}
-
-static void man_files(FILE *f, const struct applet *ap)
-{
-	fputs(".SH FILES\n", f);
-	man_tagged(f,
-		   "/etc/fast-vm.conf\tThe configuration, see fvm.conf(5).\n"
-		   "~/.fast-vm, /etc/fast-vm\tTemplates (config-IMAGE.xml), "
-		   "hack files and profiles, the user's first.\n"
-		   "/run/lock/fvm\tLock files, one per VM, image and "
-		   "network.",
-		   true);
-	man_tagged(f, ap->info->files, true);
 }
 
 static void man_see_also(FILE *f, const struct applet *ap)
@@ -628,7 +622,9 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 		man_examples(f, in->examples);
 	man_exit_status(f, ap);
 	man_environment(f, ap);
-	man_files(f, ap);
+	fputs(".SH FILES\n", f);
+	man_tagged(f, man_files_common, true);
+	man_tagged(f, in->files, true);
 	man_see_also(f, ap);
 }
 
