@@ -145,7 +145,10 @@ LINKS := $(PUBLIC_APPLETS:%=$(BUILD)/bin/fvm-%)
 PERSONALITIES := fast-vm fast-vm-image configure-fast-vm fast-vm-net-cleanup
 PERSONALITY_LINKS := $(PERSONALITIES:%=$(BUILD)/bin/%)
 MAN_APPLET := $(PUBLIC_APPLETS:%=$(BUILD)/man/fvm-%.1)
-MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET)
+# section 8: the fast-vm names, written by hand (man/NAME.8.in)
+MAN_PERSONALITY := $(PERSONALITIES:%=$(BUILD)/man/%.8)
+MAN_PAGES := $(BUILD)/man/fvm.1 $(BUILD)/man/fvm.conf.5 $(MAN_APPLET) \
+	$(MAN_PERSONALITY)
 
 .PHONY: all check check-quick check-unit check-cli check-e2e check-lvm check-compat \
 	check-san check-lint check-fuzz check-size \
@@ -190,7 +193,7 @@ $(BUILD)/man/fvm.1: man/fvm.1.in $(BUILD)/bin/fvm
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/@APPLETS@/{r $@.list' -e 'd}' \
 		man/fvm.1.in > $@.tmp && mv $@.tmp $@ && rm -f $@.list
 
-$(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in
+$(BUILD)/man/fvm.conf.5 $(MAN_PERSONALITY): $(BUILD)/man/%: man/%.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
 
@@ -214,7 +217,7 @@ $(LIB_OBJ) $(APPLET_OBJ): $(FLAGS_STAMP)
 VERSION_OBJ := $(patsubst %.c,$(BUILD)/%.o,\
 	$(shell grep -l FVM_VERSION $(LIB_SRC) $(APPLET_SRC)))
 $(VERSION_OBJ): ALL_CFLAGS += -DFVM_VERSION='"$(VERSION)"'
-$(VERSION_OBJ) $(BUILD)/man/fvm.conf.5: $(VERSION_STAMP)
+$(VERSION_OBJ) $(BUILD)/man/fvm.conf.5 $(MAN_PERSONALITY): $(VERSION_STAMP)
 
 units: $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY_BIN)
 
@@ -280,7 +283,8 @@ FISH_NAMES := $(PUBLIC_APPLETS:%=fvm-%) fast-vm fast-vm-image
 
 install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BUILD)/bin/fvm $(DESTDIR)$(BINDIR)/fvm
 	for a in $(PUBLIC_APPLETS); do \
@@ -293,6 +297,7 @@ install: programs
 	done
 	install -m 0644 $(BUILD)/man/fvm.1 $(MAN_APPLET) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(BUILD)/man/fvm.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN_PERSONALITY) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 completions/fvm.bash $(DESTDIR)$(BASHCOMPDIR)/fvm
 	install -m 0644 completions/_fvm $(DESTDIR)$(ZSHCOMPDIR)/_fvm
 	install -m 0644 completions/fvm.fish $(DESTDIR)$(FISHCOMPDIR)/fvm.fish
@@ -310,7 +315,8 @@ uninstall:
 			$(DESTDIR)$(MANDIR)/man1/fvm-$$a.1; \
 	done
 	for p in $(PERSONALITIES); do \
-		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p \
+			$(DESTDIR)$(MANDIR)/man8/$$p.8; \
 	done
 	for n in $(FISH_NAMES); do \
 		rm -f $(DESTDIR)$(FISHCOMPDIR)/$$n.fish; \

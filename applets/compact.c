@@ -41,6 +41,12 @@ const struct applet_info compact_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 	.repeat_last = true,
+	.examples = "Give back what the guests of VMs 20 to 24 deleted:\n"
+		    "$ fvm stop 20-24\n"
+		    "$ fvm compact 20-24",
+	.environment = "LIBGUESTFS_PATH\tA fixed libguestfs appliance; it wins "
+		       "over FASTVM_APPLIANCE.",
+	.see_also = "fvm-image-compact(1), fvm-du(1), virt-sparsify(1)",
 };
 
 enum { C_NUMBER, C_NAME, C_BEFORE, C_AFTER, C_FREED, C_COUNT };

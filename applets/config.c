@@ -31,6 +31,12 @@ const struct applet_info config_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_CONF_KEY },
 	.repeat_last = true,
+	.examples = "Print the whole configuration, one key, and the file it "
+		    "comes from:\n"
+		    "$ fvm config\n"
+		    "$ fvm config VM_PREFIX\n"
+		    "$ fvm config -p",
+	.see_also = "fvm-configure(1)",
 };
 
 /* single quotes unless the value is plainly safe */

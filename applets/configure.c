@@ -136,6 +136,14 @@ const struct applet_info configure_info = {
 		"exist without --loop-file.\n"
 		"configure-fast-vm runs the same with fast-vm's wording.",
 	.opts = configure_opts,
+	.examples = "Set the host up, answering the questions:\n"
+		    "$ sudo fvm configure\n"
+		    "Set it up without questions, with the dir storage:\n"
+		    "$ sudo fvm configure -y --storage dir --store-dir "
+		    "/var/lib/fvm",
+	.files = "/etc/sudoers.d/fvm\tThe sudo rule that lets the group run "
+		 "fvm's helper.",
+	.see_also = "fvm-doctor(1), configure-fast-vm(8), lvmthin(7)",
 };
 
 #define SUDOERS_DEFAULT	 "/etc/sudoers.d/fvm"

@@ -34,6 +34,10 @@ const struct applet_info console_info = {
 	.min_args = 1,
 	.max_args = 1,
 	.args = { OPT_C_VM_RUNNING },
+	.examples =
+		"Connect to the serial console of VM 42 (Ctrl-] leaves it):\n"
+		"$ fvm console 42",
+	.see_also = "fvm-start(1), virsh(1)",
 };
 
 int console_main(int argc, char **argv)

@@ -161,6 +161,16 @@ const struct applet_info create_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE_OR_PROFILE, OPT_C_VM_FREE },
 	.repeat_last = true,
+	.examples = "Create VM 42 from image c7, with a note:\n"
+		    "$ fvm create -n 'web test' c7 42\n"
+		    "Create VMs 20 to 24 in parallel, each with its own host "
+		    "name and an ssh key:\n"
+		    "$ fvm create --hostname '' --ssh-key "
+		    "~/.ssh/id_ed25519.pub c7 20-24\n"
+		    "Define the image's own VM, to change the image itself:\n"
+		    "$ fvm create c7 base",
+	.see_also = "fvm-delete(1), fvm-import(1), fvm-profile-import(1), "
+		    "virt-customize(1)",
 };
 
 struct create_ctx {

@@ -52,6 +52,11 @@ const struct applet_info delete_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
+	.examples = "See what deleting VMs 20 to 24 would remove, then delete "
+		    "them:\n"
+		    "$ fvm delete --dry-run 20-24\n"
+		    "$ fvm delete 20-24",
+	.see_also = "fvm-create(1), fvm-doctor(1)",
 };
 
 static int owner_allows(struct delete_ctx *x, struct vm_entry *e)

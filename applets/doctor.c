@@ -64,6 +64,10 @@ const struct applet_info doctor_info = {
 		"1: problems remain, and then (but with -q) one line on stderr "
 		"names each problem left.",
 	.opts = doctor_opts,
+	.examples = "List what is out of step, then repair it:\n"
+		    "$ fvm doctor\n"
+		    "$ fvm doctor --fix",
+	.see_also = "fvm-delete(1), fast-vm-net-cleanup(8)",
 };
 
 struct doctor;

@@ -45,6 +45,10 @@ const struct applet_info du_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
+	.examples = "The space every VM and image takes, then VM 42's alone:\n"
+		    "$ fvm du\n"
+		    "$ fvm du 42",
+	.see_also = "fvm-list(1), fvm-images(1), lvs(8)",
 };
 
 enum {

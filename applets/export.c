@@ -60,6 +60,11 @@ const struct applet_info export_info = {
 	.min_args = 1,
 	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
+	.examples = "Export image c7 as a package with its templates, then in "
+		    "fast-vm's format compressed with zstd:\n"
+		    "$ fvm export c7 c7.fvm\n"
+		    "$ fvm export -F legacy -c zstd c7",
+	.see_also = "fvm-import(1)",
 };
 
 #define BUF (1024u * 1024)

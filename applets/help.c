@@ -24,6 +24,9 @@ const struct applet_info help_info = {
 	.opts = help_opts,
 	.max_args = 1,
 	.args = { OPT_C_APPLET },
+	.examples = "List the applets, then show the help of fvm create:\n"
+		    "$ fvm help\n"
+		    "$ fvm help create",
 };
 
 static void man_list(void)

@@ -39,6 +39,11 @@ const struct applet_info image_checksum_info = {
 	.min_args = 1,
 	.max_args = 1,
 	.args = { OPT_C_IMAGE },
+	.examples = "Write fast-vm's part checksums of image c7 into a "
+		    "directory, or only record its SHA-256:\n"
+		    "$ fvm image-checksum -d sums/ c7\n"
+		    "$ fvm image-checksum -n c7",
+	.see_also = "fvm-image-verify(1)",
 };
 
 int image_checksum_main(int argc, char **argv)

@@ -51,6 +51,11 @@ const struct applet_info image_compact_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_IMAGE },
 	.repeat_last = true,
+	.examples = "Give back what image c7's filesystems no longer use:\n"
+		    "$ fvm image-compact c7",
+	.environment = "LIBGUESTFS_PATH\tA fixed libguestfs appliance; it wins "
+		       "over FASTVM_APPLIANCE.",
+	.see_also = "fvm-compact(1), virt-sparsify(1)",
 };
 
 enum { C_IMAGE, C_DISK, C_BEFORE, C_AFTER, C_FREED, C_COUNT };

@@ -38,6 +38,10 @@ const struct applet_info image_resize_info = {
 	.min_args = 2,
 	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_WORDS },
+	.examples =
+		"Make the VMs created from now on from c7 have 40 GiB disks:\n"
+		"$ fvm image-resize c7 40G",
+	.see_also = "fvm-resize(1), fvm-images(1)",
 };
 
 int image_resize_main(int argc, char **argv)

@@ -35,6 +35,9 @@ const struct applet_info image_rm_info = {
 	.min_args = 1,
 	.max_args = 1,
 	.args = { OPT_C_IMAGE },
+	.examples = "Remove image c7 and its templates:\n"
+		    "$ fvm image-rm c7",
+	.see_also = "fvm-images(1), fvm-import(1)",
 };
 
 int image_rm_main(int argc, char **argv)

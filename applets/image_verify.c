@@ -32,6 +32,11 @@ const struct applet_info image_verify_info = {
 	.min_args = 1,
 	.max_args = 2,
 	.args = { OPT_C_IMAGE, OPT_C_FILE },
+	.examples = "Verify image c7 against its recorded SHA-256, then "
+		    "against part checksums in a directory:\n"
+		    "$ fvm image-verify c7\n"
+		    "$ fvm image-verify c7 sums/",
+	.see_also = "fvm-image-checksum(1)",
 };
 
 /* the first line of a part file: its first 128 characters */

@@ -29,6 +29,10 @@ const struct applet_info images_info = {
 		"--json adds size and allocated in bytes and the SHA-256 "
 		"recorded at import (null when there is none).",
 	.opts = images_opts,
+	.examples = "List the images, then their names only:\n"
+		    "$ fvm images\n"
+		    "$ fvm images -s",
+	.see_also = "fvm-import(1), fvm-profiles(1), fvm-du(1)",
 };
 
 enum {

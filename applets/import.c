@@ -65,6 +65,15 @@ const struct applet_info import_info = {
 	.max_args = 5,
 	.args = { OPT_C_WORDS, OPT_C_FILE },
 	.repeat_last = true,
+	.examples = "Import image c7 from a compressed disk with its template, "
+		    "then an image fetched from a web server:\n"
+		    "$ fvm import c7 20g__c7.img.xz config-c7.xml\n"
+		    "$ fvm import -s 20G deb12 "
+		    "https://example.com/deb12.img.xz deb12.xml\n"
+		    "Make an empty 10 GiB image:\n"
+		    "$ fvm import -s 10G scratch empty",
+	.see_also =
+		"fvm-export(1), fvm-images(1), fvm-image-rm(1), fvm-create(1)",
 };
 
 #define IMPORT_BUF (1024u * 1024)

@@ -27,6 +27,10 @@ const struct applet_info info_info = {
 	.min_args = 1,
 	.max_args = 1,
 	.args = { OPT_C_VM },
+	.examples = "Show everything about VM 42, as a table and as JSON:\n"
+		    "$ fvm info 42\n"
+		    "$ fvm info --json 42",
+	.see_also = "fvm-list(1)",
 };
 
 enum {

@@ -70,6 +70,11 @@ const struct applet_info keydist_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
+	.examples = "Install fvm's ssh key in VMs 20 to 24, whose root "
+		    "password is in a file:\n"
+		    "$ fvm keydist --password-file root.pw 20-24",
+	.files = "$FVM_STATE_DIR/id_fvm\tfvm's ssh key, made when missing.",
+	.see_also = "fvm-ssh(1)",
 };
 
 static char *read_pubkey(const char *key)

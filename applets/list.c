@@ -33,6 +33,13 @@ const struct applet_info list_info = {
 	.opts = list_opts,
 	.max_args = 1,
 	.args = { OPT_C_WORDS },
+	.examples =
+		"List every VM, then the numbers of the running ones only:\n"
+		"$ fvm list\n"
+		"$ fvm list -s active\n"
+		"The list as JSON, for a script:\n"
+		"$ fvm list --json",
+	.see_also = "fvm-info(1), fvm-du(1)",
 };
 
 enum {

@@ -37,6 +37,15 @@ const struct applet_info note_info = {
 	.min_args = 1,
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
+	.examples =
+		"Set the note of VM 42, clear it, then edit it in $EDITOR:\n"
+		"$ fvm note 42 -- waiting for review\n"
+		"$ fvm note 42 -- ''\n"
+		"$ fvm note 42",
+	.environment =
+		"VISUAL\tThe editor for a note without TEXT.\n"
+		"EDITOR\tThe editor when VISUAL is unset (vi when both are).",
+	.see_also = "fvm-list(1)",
 };
 
 /* run the user's editor on path: $VISUAL or $EDITOR split on blanks,

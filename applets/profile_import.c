@@ -47,6 +47,11 @@ const struct applet_info profile_import_info = {
 	.max_args = 5,
 	.args = { OPT_C_WORDS, OPT_C_IMAGE, OPT_C_FILE },
 	.repeat_last = true,
+	.examples = "Make profile web from image c7 with a template and a hack "
+		    "file of its own, then a VM from it:\n"
+		    "$ fvm profile-import web c7 web.xml hacks-web.sh\n"
+		    "$ fvm create web 42",
+	.see_also = "fvm-profiles(1), fvm-profile-rm(1), fvm-create(1)",
 };
 
 static int undo_remove_tree(void *arg)

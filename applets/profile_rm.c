@@ -32,6 +32,9 @@ const struct applet_info profile_rm_info = {
 	.min_args = 1,
 	.max_args = 1,
 	.args = { OPT_C_PROFILE },
+	.examples = "Remove profile web:\n"
+		    "$ fvm profile-rm web",
+	.see_also = "fvm-profiles(1)",
 };
 
 int profile_rm_main(int argc, char **argv)

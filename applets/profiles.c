@@ -35,6 +35,10 @@ const struct applet_info profiles_info = {
 		"--json gives the three as booleans and adds the profile's "
 		"directory and which of the two it is in (user or system).",
 	.opts = profiles_opts,
+	.examples = "List the profiles, then their names only:\n"
+		    "$ fvm profiles\n"
+		    "$ fvm profiles -s",
+	.see_also = "fvm-profile-import(1), fvm-images(1)",
 };
 
 enum { P_NAME, P_IMAGE, P_XML, P_HACKS, P_DHACKS, P_DIR, P_WHERE, P_COUNT };

@@ -33,6 +33,9 @@ const struct applet_info resize_info = {
 	.min_args = 2,
 	.max_args = 2,
 	.args = { OPT_C_VM_STOPPED },
+	.examples = "Grow the disk of stopped VM 42 to 40 GiB:\n"
+		    "$ fvm resize 42 40G",
+	.see_also = "fvm-image-resize(1), fvm-compact(1)",
 };
 
 int resize_main(int argc, char **argv)

@@ -38,6 +38,12 @@ const struct applet_info rsync_info = {
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,
+	.examples = "Mirror a directory into VM 42, then fetch one back:\n"
+		    "$ fvm rsync 42 -a --delete src/ vm:/srv/src/\n"
+		    "$ fvm rsync 42 -a vm:/etc/ etc-42/",
+	.files = "$FVM_STATE_DIR/id_fvm\tfvm's ssh key (~/.fast-vm/id_fastvm "
+		 "when it has none).",
+	.see_also = "fvm-ssh(1), fvm-scp(1), rsync(1)",
 };
 
 static void build_argv(struct vm_copy *x, int n, struct strv *a)

@@ -43,6 +43,12 @@ const struct applet_info scp_info = {
 	.args = { OPT_C_VM_RUNNING, OPT_C_FILE },
 	.repeat_last = true,
 	.options_first = true,
+	.examples = "Copy a file into VM 42, then a log out of it:\n"
+		    "$ fvm scp 42 app.tar.gz vm:/root/\n"
+		    "$ fvm scp 42 vm:/var/log/messages .",
+	.files = "$FVM_STATE_DIR/id_fvm\tfvm's ssh key (~/.fast-vm/id_fastvm "
+		 "when it has none).",
+	.see_also = "fvm-ssh(1), fvm-rsync(1), scp(1)",
 };
 
 static void build_argv(struct vm_copy *x, int n, struct strv *a)

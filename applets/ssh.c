@@ -61,6 +61,15 @@ const struct applet_info ssh_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 	.options_first = true,
+	.examples = "Log in to VM 42, then run a command on VMs 20 to 24:\n"
+		    "$ fvm ssh 42\n"
+		    "$ fvm ssh 20-24 uptime\n"
+		    "Run a command that takes options of its own:\n"
+		    "$ fvm ssh 42 -- ls -l /etc",
+	.files = "$FVM_STATE_DIR/id_fvm\tfvm's ssh key (~/.fast-vm/id_fastvm "
+		 "when it has none).\n"
+		 "$FVM_STATE_DIR/known_hosts/N\tThe host key of VM N.",
+	.see_also = "fvm-scp(1), fvm-rsync(1), fvm-keydist(1), ssh(1)",
 };
 
 /* The ssh (or script) argv for VM n. */

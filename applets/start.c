@@ -38,6 +38,11 @@ const struct applet_info start_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_STOPPED },
 	.repeat_last = true,
+	.examples = "Start VM 42 and log in as soon as its ssh answers:\n"
+		    "$ fvm start --ssh 42\n"
+		    "Start VMs 20, 21 and 22:\n"
+		    "$ fvm start 20,21,22",
+	.see_also = "fvm-stop(1), fvm-wait(1), fvm-ssh(1)",
 };
 
 static int start_one(int n, void *ctx)

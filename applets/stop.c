@@ -39,6 +39,12 @@ const struct applet_info stop_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM_RUNNING },
 	.repeat_last = true,
+	.examples = "Power VM 42 off at once:\n"
+		    "$ fvm stop 42\n"
+		    "Shut VMs 20 to 24 down through ACPI, waiting at most a "
+		    "minute:\n"
+		    "$ fvm stop -g -t 60 20-24",
+	.see_also = "fvm-start(1), fvm-wait(1)",
 };
 
 static int stop_one(int n, void *ctx)

@@ -40,6 +40,13 @@ const struct applet_info wait_info = {
 	.max_args = OPT_ARGS_ANY,
 	.args = { OPT_C_VM },
 	.repeat_last = true,
+	.examples = "Start VM 42 and wait, at most two minutes, until its ssh "
+		    "answers:\n"
+		    "$ fvm start 42\n"
+		    "$ fvm wait -t 120 42\n"
+		    "Wait until VMs 20 to 24 have powered off:\n"
+		    "$ fvm wait -s shutoff 20-24",
+	.see_also = "fvm-start(1), fvm-ssh(1)",
 };
 
 static int wait_one(int n, void *ctx)

@@ -428,28 +428,180 @@ static void man_synopsis(FILE *f, const struct applet *ap)
 	}
 }
 
-static void man_description(FILE *f, const char *text)
+/* does paragraph p (up to its '\n') say what the exit status is? */
+static bool is_exit_para(const char *p)
 {
-	fputs(".SH DESCRIPTION\n", f);
+	return str_starts(p, "Exit status");
+}
+
+/*
+ * The paragraphs of text ('\n' separated), as .PP paragraphs; "- "
+ * starts a list item. exits selects the "Exit status" paragraphs (for
+ * EXIT STATUS) or all the others (for DESCRIPTION).
+ */
+static void man_paragraphs(FILE *f, const char *text, bool exits)
+{
+	bool first = true;
+
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *para = xstrndup(p, n);
 
-		if (n == 0) {
-			fputs(".PP\n", f);
-		} else {
-			opt_roff_text(f, para);
+		if (n && is_exit_para(p) == exits) {
+			char *para = xstrndup(p, n);
+			bool item = str_starts(para, "- ");
+
+			if (item)
+				fputs(".IP \\(bu 2\n", f);
+			else if (!first)
+				fputs(".PP\n", f);
+			opt_roff_text(f, para + (item ? 2 : 0));
 			fputc('\n', f);
+			free(para);
+			first = false;
 		}
-		free(para);
 		p += n + (nl ? 1 : 0);
 	}
+}
+
+/* EXAMPLES: "$ " lines are commands, shown as typed; others explain */
+static void man_examples(FILE *f, const char *text)
+{
+	bool in_cmds = false;
+
+	fputs(".SH EXAMPLES\n", f);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		bool cmd = str_starts(line, "$ ");
+
+		if (cmd && !in_cmds)
+			fputs(".PP\n.RS 4\n.EX\n", f);
+		else if (!cmd && in_cmds)
+			fputs(".EE\n.RE\n", f);
+		if (!cmd)
+			fputs(".PP\n", f);
+		opt_roff_text(f, line);
+		fputc('\n', f);
+		in_cmds = cmd;
+		free(line);
+		p += n + (nl ? 1 : 0);
+	}
+	if (in_cmds)
+		fputs(".EE\n.RE\n", f);
+}
+
+/* "NAME\tmeaning" lines as a .TP list */
+static void man_tagged(FILE *f, const char *text, bool italic)
+{
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		char *tab = strchr(line, '\t');
+
+		if (tab) {
+			*tab = '\0';
+			fputs(italic ? ".TP\n.I " : ".TP\n.B ", f);
+			opt_roff_text(f, line);
+			fputc('\n', f);
+			opt_roff_text(f, tab + 1);
+			fputc('\n', f);
+		}
+		free(line);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static bool has_connect(const struct applet *ap)
+{
+	const struct opt *o;
+
+	for (size_t i = 0; (o = opt_at(ap, i)); i++)
+		if (o->long_name && !strcmp(o->long_name, "connect"))
+			return true;
+	return false;
+}
+
+static void man_exit_status(FILE *f, const struct applet *ap)
+{
+	const char *d = ap->info->description;
+
+	fputs(".SH EXIT STATUS\n"
+	      ".TP\n.B 0\nSuccess.\n"
+	      ".TP\n.B 1\nThe operation failed.\n"
+	      ".TP\n.B 2\nUsage error: unknown option, bad argument, VM "
+	      "number out of range, or an invalid configuration file.\n"
+	      ".TP\n.B 3\nNot found: no such image, profile or VM.\n"
+	      ".TP\n.B 4\nConflict: it exists already, or is busy or "
+	      "locked.\n",
+	      f);
+	if (d && *d) {
+		fputs(".PP\n", f);
+		man_paragraphs(f, d, true);
+	}
+}
+
+/* what every applet's ENVIRONMENT and FILES sections hold */
+static const char man_env_common[] =
+	"FVM_CONFIG\tPath of the configuration file instead of "
+	"/etc/fast-vm.conf.\n"
+	"FVM_USER_DIR\tDirectory of a user's templates, hack files "
+	"and profiles instead of ~/.fast-vm.\n"
+	"FVM_SYSTEM_DIR\tDirectory of the system's templates, hack "
+	"files and profiles instead of /etc/fast-vm.\n"
+	"FVM_LOCK_DIR\tDirectory of fvm's lock files instead of "
+	"/run/lock/fvm.";
+static const char man_files_common[] =
+	"/etc/fast-vm.conf\tThe configuration, see fvm.conf(5).\n"
+	"~/.fast-vm, /etc/fast-vm\tTemplates (config-IMAGE.xml), "
+	"hack files and profiles, the user's first.\n"
+	"/run/lock/fvm\tLock files, one per VM, image and network.";
+
+static void man_environment(FILE *f, const struct applet *ap)
+{
+	fputs(".SH ENVIRONMENT\n", f);
+	if (has_connect(ap))
+		man_tagged(f,
+			   "LIBVIRT_DEFAULT_URI\tThe libvirt URI to connect "
+			   "to when no -c is given; it comes before FVM_URI "
+			   "of the configuration file.",
+			   false);
+	man_tagged(f, man_env_common, false);
+	man_tagged(f, ap->info->environment, false);
+}
+
+static void man_see_also(FILE *f, const struct applet *ap)
+{
+	const char *s = ap->info->see_also;
+	char *all =
+		xasprintf("fvm(1), fvm.conf(5)%s%s", s ? ", " : "", s ? s : "");
+
+	fputs(".SH SEE ALSO\n", f);
+	/* "name(N), " -> .BR name (N),  */
+	for (char *p = all; *p;) {
+		char *paren = strchr(p, '(');
+		char *end = paren ? strchr(paren, ')') : NULL;
+
+		if (!end)
+			break;
+		*paren = '\0';
+		fputs(".BR ", f);
+		opt_roff_text(f, p);
+		fprintf(f, " (%.*s)%s\n", (int)(end - paren - 1), paren + 1,
+			end[1] ? "," : "");
+		p = end + 1;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	free(all);
 }
 
 void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 {
 	const struct opt *o;
+	const struct applet_info *in = ap->info;
 	char *upper = xstrdup(ap->name);
 
 	for (char *p = upper; *p; p++)
@@ -461,8 +613,14 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 	fprintf(f, "fvm\\-%s \\- ", ap->name);
 	opt_roff_text(f, ap->summary);
 	man_synopsis(f, ap);
-	if (ap->info->description && *ap->info->description)
-		man_description(f, ap->info->description);
+	fputs(".SH DESCRIPTION\n", f);
+	if (in->description && *in->description) {
+		man_paragraphs(f, in->description, false);
+	} else {
+		fputc(toupper((unsigned char)ap->summary[0]), f);
+		opt_roff_text(f, ap->summary + 1);
+		fputs(".\n", f);
+	}
 	fputs(".SH OPTIONS\n", f);
 	for (size_t i = 0; (o = opt_at(ap, i)); i++) {
 		char *label = opt_label(o), *help = help_text(o);
@@ -475,11 +633,14 @@ void opt_print_man(FILE *f, const struct applet *ap, const char *version)
 		free(label);
 		free(help);
 	}
-	fputs(".SH EXIT STATUS\n"
-	      "0 success, 1 failure, 2 usage or configuration error, "
-	      "3 not found, 4 exists already or busy; see\n.BR fvm (1).\n"
-	      ".SH SEE ALSO\n.BR fvm (1),\n.BR fvm.conf (5)\n",
-	      f);
+	if (in->examples)
+		man_examples(f, in->examples);
+	man_exit_status(f, ap);
+	man_environment(f, ap);
+	fputs(".SH FILES\n", f);
+	man_tagged(f, man_files_common, true);
+	man_tagged(f, in->files, true);
+	man_see_also(f, ap);
 }
 
 /* ---- completion ---- */

@@ -172,9 +172,11 @@ struct opt {
 
 /* Everything that describes one applet besides its code. */
 struct applet_info {
-	const char *usage;	 /* positional part of the synopsis */
-	const char *description; /* paragraphs, '\n' separated */
-	const struct opt *opts;	 /* ends with OPT_END(); -h is implied */
+	const char *usage; /* positional part of the synopsis */
+	/* paragraphs, '\n' separated; those starting "Exit status" also
+	 * make the man page's EXIT STATUS section */
+	const char *description;
+	const struct opt *opts; /* ends with OPT_END(); -h is implied */
 	/*
 	 * How many positionals it takes, checked by opt_parse: from
 	 * min_args to max_args (OPT_ARGS_ANY: no limit). Both 0 by
@@ -189,6 +191,15 @@ struct applet_info {
 	 * in `fvm ssh 42 ls -l`); otherwise options may come anywhere and
 	 * only "--" ends them */
 	bool options_first;
+	/*
+	 * Man page sections, '\n' separated lines. examples: a line
+	 * starting "$ " is a command (tests/cli/man.sh checks it), any
+	 * other a paragraph before the commands it explains. environment
+	 * and files: "NAME\tmeaning" lines, after those every applet
+	 * shares. see_also: "page(N)" names, ", " separated, after fvm(1)
+	 * and fvm.conf(5).
+	 */
+	const char *examples, *environment, *files, *see_also;
 };
 
 struct applet {

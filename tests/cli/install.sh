@@ -19,6 +19,10 @@ for p in fast-vm fast-vm-image; do
 done
 t_run "installed fast-vm is the personality" 1 "$dest/opt/fvm/bin/fast-vm"
 t_match "fast-vm usage banner" "^== fast-vm version 1.7 \(fvm " "$T_OUT"
+for p in fast-vm fast-vm-image configure-fast-vm fast-vm-net-cleanup; do
+	[ -s "$dest/opt/fvm/share/man/man8/$p.8" ] &&
+		t_ok "page $p.8" || t_fail "page $p.8" "missing"
+done
 [ -x "$dest/opt/fvm/bin/fvm" ] && t_ok "binary" || t_fail "binary" "missing"
 [ -s "$dest/opt/fvm/share/man/man1/fvm.1" ] && t_ok "fvm.1" || t_fail "fvm.1" "missing"
 [ -s "$dest/opt/fvm/share/man/man5/fvm.conf.5" ] && t_ok "fvm.conf.5" || t_fail "fvm.conf.5" "missing"

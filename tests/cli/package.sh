@@ -115,7 +115,7 @@ if [ -n "$debfile" ]; then
 		t_run "installed fast-vm link is the personality" 1 "$r/usr/bin/fast-vm"
 		t_match "fast-vm banner" "^== fast-vm version 1.7 \(fvm $v\) ==" "$T_OUT"
 		for f in usr/share/man/man1/fvm.1.gz usr/share/man/man1/fvm-create.1.gz \
-			usr/share/man/man5/fvm.conf.5.gz \
+			usr/share/man/man5/fvm.conf.5.gz usr/share/man/man8/fast-vm.8.gz \
 			usr/share/bash-completion/completions/fvm \
 			usr/share/zsh/vendor-completions/_fvm \
 			usr/share/fish/vendor_completions.d/fvm.fish \
