@@ -180,10 +180,26 @@ out:
 	return rc;
 }
 
+static void export_report(const char *name, const char *dest, bool legacy,
+			  enum stream_codec codec, uint64_t size)
+{
+	struct out_table *t = out_table_new(export_cols, E_N);
+	struct stat sb;
+
+	out_str(t, E_IMAGE, name);
+	out_str(t, E_FILE, dest);
+	out_str(t, E_FORMAT, legacy ? "legacy" : "fvm");
+	out_str(t, E_COMPRESS, stream_codec_ext(codec));
+	out_int(t, E_SIZE, (long long)size);
+	out_int(t, E_BYTES, stat(dest, &sb) == 0 ? (long long)sb.st_size : 0);
+	out_print_record(t, OUT_JSON, stdout);
+	out_table_free(t);
+}
+
 int export_main(int argc, char **argv)
 {
 	enum stream_codec codec;
-	bool legacy, quiet, force;
+	bool legacy;
 	struct lock l = LOCK_INIT;
 	struct store_usage u;
 	struct pack_scan sc = { 0 };
@@ -195,8 +211,6 @@ int export_main(int argc, char **argv)
 	applet_args(&argc, &argv);
 	codec = opt.codec;
 	legacy = opt.format == FORMAT_LEGACY;
-	quiet = opt.quiet;
-	force = opt.force;
 	name = argv[0];
 	image_check_name(name);
 	/* the archive is standard output: there is no room for JSON */
@@ -248,7 +262,7 @@ int export_main(int argc, char **argv)
 			    "not writing an image to a terminal: "
 			    "redirect stdout");
 	} else {
-		if (!force && access(dest, F_OK) == 0)
+		if (!opt.force && access(dest, F_OK) == 0)
 			die(FVM_EXIT_CONFLICT,
 			    "%s exists already (--force "
 			    "replaces it)",
@@ -259,12 +273,12 @@ int export_main(int argc, char **argv)
 			die(FVM_EXIT_FAIL, "%s: %s", tmp, strerror(errno));
 	}
 	if (legacy) {
-		rc = export_legacy(fd, u.size, codec, out, !quiet);
+		rc = export_legacy(fd, u.size, codec, out, !opt.quiet);
 	} else {
 		struct pack_out po = { 0 };
 
 		find_files(name, files);
-		rc = pack_scan_disk(fd, u.size, !quiet, &sc);
+		rc = pack_scan_disk(fd, u.size, !opt.quiet, &sc);
 		po.name = name;
 		po.disk_fd = fd;
 		po.size = u.size;
@@ -273,7 +287,7 @@ int export_main(int argc, char **argv)
 			po.files[i] = files[i];
 		po.codec = codec;
 		po.out_fd = out;
-		po.progress = !quiet;
+		po.progress = !opt.quiet;
 		if (rc == 0)
 			rc = pack_write(&po);
 	}
@@ -285,20 +299,9 @@ int export_main(int argc, char **argv)
 		rc = report_err();
 		if (!rc)
 			rc = FVM_EXIT_FAIL;
-	} else if (opt.json) {
-		struct out_table *t = out_table_new(export_cols, E_N);
-		struct stat sb;
-
-		out_str(t, E_IMAGE, name);
-		out_str(t, E_FILE, dest);
-		out_str(t, E_FORMAT, legacy ? "legacy" : "fvm");
-		out_str(t, E_COMPRESS, stream_codec_ext(codec));
-		out_int(t, E_SIZE, (long long)u.size);
-		out_int(t, E_BYTES,
-			stat(dest, &sb) == 0 ? (long long)sb.st_size : 0);
-		out_print_record(t, OUT_JSON, stdout);
-		out_table_free(t);
-	} else if (!quiet && dest) {
+	} else if (opt.json && dest) {
+		export_report(name, dest, legacy, codec, u.size);
+	} else if (!opt.quiet && dest) {
 		printf("image %s exported to %s\n", name, dest);
 	}
 	if (tmp)

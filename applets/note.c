@@ -200,7 +200,7 @@ int note_main(int argc, char **argv)
 	}
 	/* "--" before the numbers ends the options; a second one
 	 * separates numbers from text */
-	for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
+	for (i = 0; i < argc && argv[i] && strcmp(argv[i], "--"); i++)
 		;
 	if (i < argc) {
 		nums = i;
