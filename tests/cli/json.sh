@@ -13,7 +13,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 CHECK=$TOP/tests/tools/json-check
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	t_skip "cli/json" "python3's jsonschema module is not installed (scripts/install-deps --test)"
 	exit 0
 fi

@@ -99,7 +99,7 @@ e2e_image() {
 # e2e_json_check APPLET: $T_OUT, the output of `fvm APPLET --json`, is
 # valid against the applet's schema in docs/json.md (tests/tools/json-check)
 e2e_json_check() {
-	if ! python3 -c 'import jsonschema' 2>/dev/null; then
+	if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 		t_skip "$1 --json matches its schema" "python3's jsonschema module is not installed (scripts/install-deps --test)"
 		return 0
 	fi
