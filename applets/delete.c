@@ -16,11 +16,23 @@
 struct delete_ctx {
 	struct fvm_conf *c;
 	const char *hacks; /* given on the command line */
-	bool dry_run, quiet;
+	bool dry_run, quiet, json;
 };
 
 /* the options' values (the table binds them) and the run's context */
 static struct delete_ctx opt;
+
+/* --json: what went (or, with --dry-run, would go) of each VM */
+enum { D_NUMBER, D_NAME, D_DELETED, D_DISK, D_MAC, D_HACKS, D_COUNT };
+static const struct out_col delete_cols[] = {
+	[D_NUMBER] = { "number", "VM#", OUT_INT },
+	[D_NAME] = { "name", "Name", OUT_STR },
+	[D_DELETED] = { "deleted", "Deleted", OUT_BOOL },
+	[D_DISK] = { "disk", "Disk", OUT_STR },
+	[D_MAC] = { "mac", "MAC", OUT_STR },
+	[D_HACKS] = { "delete_hacks", "Delete hacks", OUT_STR },
+};
+static struct vm_results results;
 
 static const struct opt delete_opts[] = {
 	OPT_BOOL(0, "dry-run", &opt.dry_run,
@@ -29,6 +41,7 @@ static const struct opt delete_opts[] = {
 		   "run this delete-hacks file instead of the profile's or "
 		   "image's",
 		   OPT_C_FILE),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -105,8 +118,24 @@ static char *delete_hacks_of(struct delete_ctx *x, struct vm_entry *e)
 
 static void say(struct delete_ctx *x, const char *fmt, const char *a)
 {
-	if (x->dry_run)
+	if (x->dry_run && !x->json)
 		printf(fmt, a);
+}
+
+static void result(struct delete_ctx *x, int n, const char *name, bool has_disk,
+		   const char *mac, const char *hacks)
+{
+	struct out_table *t;
+
+	if (!x->json)
+		return;
+	t = vm_results_row(&results, n);
+	out_str(t, D_NAME, name);
+	out_bool(t, D_DELETED, !x->dry_run);
+	out_str(t, D_DISK, has_disk ? name : NULL);
+	out_str(t, D_MAC, mac);
+	out_str(t, D_HACKS, hacks);
+	vm_results_unlock(&results);
 }
 
 static int remove_reservation(struct delete_ctx *x, const char *mac,
@@ -140,6 +169,7 @@ static int delete_one(int n, void *ctx)
 	struct lock l = LOCK_INIT;
 	char *mac = NULL, *hacks = NULL, *known = NULL;
 	char ip[16];
+	bool has_disk;
 	int rc = -1;
 
 	vm_ip(x->c, n, ip);
@@ -156,18 +186,21 @@ static int delete_one(int n, void *ctx)
 	mac = virt_domain_mac(e.dom, x->c->libvirt_network);
 	hacks = delete_hacks_of(x, &e);
 	known = vm_known_hosts_path(n);
+	has_disk = store_exists(vm_store(), e.name);
 	if (x->dry_run) {
-		printf("VM %d (%s):\n", n, e.name);
+		result(x, n, e.name, has_disk, mac, hacks);
+		if (!x->json)
+			printf("VM %d (%s):\n", n, e.name);
 		if (e.state == VIR_DOMAIN_RUNNING ||
 		    e.state == VIR_DOMAIN_PAUSED)
-			printf("  stop the running domain\n");
+			say(x, "%s", "  stop the running domain\n");
 		if (hacks)
 			say(x, "  run delete hacks %s\n", hacks);
-		if (mac)
+		if (mac && !x->json)
 			printf("  remove DHCP reservation %s for %s and its "
 			       "lease\n",
 			       ip, mac);
-		if (store_exists(vm_store(), e.name))
+		if (has_disk)
 			say(x, "  remove disk %s\n", e.name);
 		say(x, "  undefine domain %s\n", e.name);
 		if (access(known, F_OK) == 0)
@@ -196,8 +229,7 @@ static int delete_one(int n, void *ctx)
 	fault_point("delete.after-hacks");
 	if (mac && remove_reservation(x, mac, ip) < 0)
 		goto out;
-	if (store_exists(vm_store(), e.name) &&
-	    store_vm_remove(vm_store(), e.name) < 0) {
+	if (has_disk && store_vm_remove(vm_store(), e.name) < 0) {
 		/* the domain stays, so delete can be run again */
 		if (mac)
 			dhcp_add(vm_virt(false), x->c->libvirt_network, mac, ip,
@@ -212,8 +244,9 @@ static int delete_one(int n, void *ctx)
 	if (unlink(known) < 0 && errno != ENOENT)
 		warning("cannot remove %s: %m", known);
 	fault_point("delete.after-known-hosts");
-	if (!x->quiet)
+	if (!x->quiet && !x->json)
 		printf("deleted VM %d (%s)\n", n, e.name);
+	result(x, n, e.name, has_disk, mac, hacks);
 	rc = 0;
 out:
 	if (rc < 0) {
@@ -241,8 +274,12 @@ int delete_main(int argc, char **argv)
 	opt.c = applet_conf();
 	vm_parse_numbers(argc, argv, &l);
 	txn_signals_block();
+	if (opt.json)
+		vm_results_init(&results, delete_cols, D_COUNT);
 	rc = vm_run_each(&l, delete_one, &opt, "deleted",
-			 opt.quiet || opt.dry_run);
+			 opt.quiet || opt.dry_run || opt.json);
+	if (opt.json)
+		vm_results_print(&results);
 	vmlist_release(&l);
 	return rc;
 }

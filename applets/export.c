@@ -18,8 +18,19 @@ static int parse_codec(const struct opt *o, const char *arg);
 static struct {
 	int format; /* FORMAT_*: the index of --format's word */
 	enum stream_codec codec;
-	bool force, quiet;
+	bool force, quiet, json;
 } opt = { .codec = STREAM_XZ };
+
+/* --json: one object */
+enum { E_IMAGE, E_FILE, E_FORMAT, E_COMPRESS, E_SIZE, E_BYTES, E_N };
+static const struct out_col export_cols[] = {
+	[E_IMAGE] = { "image", "Image", OUT_STR },
+	[E_FILE] = { "file", "File", OUT_STR },
+	[E_FORMAT] = { "format", "Format", OUT_STR },
+	[E_COMPRESS] = { "compression", "Compression", OUT_STR },
+	[E_SIZE] = { "size", "Size", OUT_INT },
+	[E_BYTES] = { "bytes", "Bytes", OUT_INT },
+};
 
 enum { FORMAT_FVM, FORMAT_LEGACY };
 
@@ -32,6 +43,7 @@ static const struct opt export_opts[] = {
 			   "xz (default), zstd or gz", parse_codec,
 			   "xz zstd gz"),
 	OPT_BOOL('f', "force", &opt.force, "replace DEST when it exists"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
 	OPT_END(),
 };
@@ -173,10 +185,26 @@ out:
 	return rc;
 }
 
+static void export_report(const char *name, const char *dest, bool legacy,
+			  enum stream_codec codec, uint64_t size)
+{
+	struct out_table *t = out_table_new(export_cols, E_N);
+	struct stat sb;
+
+	out_str(t, E_IMAGE, name);
+	out_str(t, E_FILE, dest);
+	out_str(t, E_FORMAT, legacy ? "legacy" : "fvm");
+	out_str(t, E_COMPRESS, stream_codec_ext(codec));
+	out_int(t, E_SIZE, (long long)size);
+	out_int(t, E_BYTES, stat(dest, &sb) == 0 ? (long long)sb.st_size : 0);
+	out_print_record(t, OUT_JSON, stdout);
+	out_table_free(t);
+}
+
 int export_main(int argc, char **argv)
 {
 	enum stream_codec codec;
-	bool legacy, quiet, force;
+	bool legacy;
 	struct lock l = LOCK_INIT;
 	struct store_usage u;
 	struct pack_scan sc = { 0 };
@@ -188,10 +216,13 @@ int export_main(int argc, char **argv)
 	applet_args(&argc, &argv);
 	codec = opt.codec;
 	legacy = opt.format == FORMAT_LEGACY;
-	quiet = opt.quiet;
-	force = opt.force;
 	name = argv[0];
 	image_check_name(name);
+	/* the archive is standard output: there is no room for JSON */
+	if (opt.json && argc == 2 && !strcmp(argv[1], "-"))
+		die(FVM_EXIT_USAGE,
+		    "--json reports on an export to a file, not to "
+		    "standard output (-)");
 	disk = image_disk(name);
 	txn_signals_block();
 	if (image_lock(&l, name, false) < 0)
@@ -236,7 +267,7 @@ int export_main(int argc, char **argv)
 			    "not writing an image to a terminal: "
 			    "redirect stdout");
 	} else {
-		if (!force && access(dest, F_OK) == 0)
+		if (!opt.force && access(dest, F_OK) == 0)
 			die(FVM_EXIT_CONFLICT,
 			    "%s exists already (--force "
 			    "replaces it)",
@@ -247,12 +278,12 @@ int export_main(int argc, char **argv)
 			die(FVM_EXIT_FAIL, "%s: %s", tmp, strerror(errno));
 	}
 	if (legacy) {
-		rc = export_legacy(fd, u.size, codec, out, !quiet);
+		rc = export_legacy(fd, u.size, codec, out, !opt.quiet);
 	} else {
 		struct pack_out po = { 0 };
 
 		find_files(name, files);
-		rc = pack_scan_disk(fd, u.size, !quiet, &sc);
+		rc = pack_scan_disk(fd, u.size, !opt.quiet, &sc);
 		po.name = name;
 		po.disk_fd = fd;
 		po.size = u.size;
@@ -261,7 +292,7 @@ int export_main(int argc, char **argv)
 			po.files[i] = files[i];
 		po.codec = codec;
 		po.out_fd = out;
-		po.progress = !quiet;
+		po.progress = !opt.quiet;
 		if (rc == 0)
 			rc = pack_write(&po);
 	}
@@ -273,7 +304,9 @@ int export_main(int argc, char **argv)
 		rc = report_err();
 		if (!rc)
 			rc = FVM_EXIT_FAIL;
-	} else if (!quiet && dest) {
+	} else if (opt.json && dest) {
+		export_report(name, dest, legacy, codec, u.size);
+	} else if (!opt.quiet && dest) {
 		printf("image %s exported to %s\n", name, dest);
 	}
 	if (tmp)

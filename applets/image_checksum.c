@@ -10,8 +10,17 @@
 /* the options' values (the table binds them) */
 static struct {
 	const char *dir;
-	bool no_parts, quiet;
+	bool no_parts, quiet, json;
 } opt = { .dir = "." };
+
+/* --json: one object */
+enum { K_IMAGE, K_SHA, K_PARTS, K_DIR, K_N };
+static const struct out_col checksum_cols[] = {
+	[K_IMAGE] = { "image", "Image", OUT_STR },
+	[K_SHA] = { "sha256", "SHA-256", OUT_STR },
+	[K_PARTS] = { "parts", "Parts", OUT_INT },
+	[K_DIR] = { "dir", "Directory", OUT_STR },
+};
 
 static const struct opt image_checksum_opts[] = {
 	OPT_STRING('d', "dir", &opt.dir, "DIR",
@@ -20,6 +29,7 @@ static const struct opt image_checksum_opts[] = {
 		   OPT_C_FILE),
 	OPT_BOOL('n', "no-parts", &opt.no_parts,
 		 "only compute and record the SHA-256"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -56,7 +66,7 @@ int image_checksum_main(int argc, char **argv)
 	int rc = 0;
 
 	applet_args(&argc, &argv);
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	parts = !opt.no_parts;
 	dir = opt.dir;
 	name = argv[0];
@@ -68,7 +78,7 @@ int image_checksum_main(int argc, char **argv)
 	if (!store_exists(image_store(), disk))
 		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
 		    disk);
-	if (image_hash(disk, parts, !quiet, &sums) < 0)
+	if (image_hash(disk, parts, !opt.quiet, &sums) < 0)
 		die_err();
 	for (unsigned k = 0; k < sums.nparts && !rc; k++) {
 		char *p = xasprintf("%s/%s.part_%0*u.sha512.txt", dir, name,
@@ -88,6 +98,16 @@ int image_checksum_main(int argc, char **argv)
 		rc = report_err();
 	if (!rc && !quiet)
 		printf("sha256 %s\n", sums.sha256);
+	if (!rc && opt.json) {
+		struct out_table *t = out_table_new(checksum_cols, K_N);
+
+		out_str(t, K_IMAGE, name);
+		out_str(t, K_SHA, sums.sha256);
+		out_int(t, K_PARTS, sums.nparts);
+		out_str(t, K_DIR, parts ? dir : NULL);
+		out_print_record(t, OUT_JSON, stdout);
+		out_table_free(t);
+	}
 	image_sums_release(&sums);
 	lock_drop(&l);
 	free(disk);

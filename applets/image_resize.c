@@ -11,12 +11,22 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool force, quiet;
+	bool force, quiet, json;
 } opt;
+
+/* --json: one object */
+enum { R_IMAGE, R_DISK, R_SIZE, R_BEFORE, R_N };
+static const struct out_col image_resize_cols[] = {
+	[R_IMAGE] = { "image", "Image", OUT_STR },
+	[R_DISK] = { "disk", "Disk", OUT_STR },
+	[R_SIZE] = { "size", "Size", OUT_INT },
+	[R_BEFORE] = { "size_before", "Size before", OUT_INT },
+};
 
 static const struct opt image_resize_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "allow shrinking (data past the new end is lost)"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -51,12 +61,12 @@ int image_resize_main(int argc, char **argv)
 	bool force, quiet;
 	const char *name, *size_arg;
 	char *disk, *sha;
-	uint64_t size;
+	uint64_t size, before;
 	int rc = 0;
 
 	applet_args(&argc, &argv);
 	force = opt.force;
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	name = argv[0];
 	size_arg = argv[1];
 	image_check_name(name);
@@ -83,6 +93,7 @@ int image_resize_main(int argc, char **argv)
 		rc = FVM_EXIT_USAGE;
 		goto out;
 	}
+	before = u.size;
 	if (store_resize(image_store(), disk, size, force) < 0) {
 		rc = report_err();
 	} else {
@@ -100,6 +111,17 @@ int image_resize_main(int argc, char **argv)
 			       "VMs created from now on get the new size\n",
 			       name, (unsigned long long)u.size,
 			       (double)u.size / (double)GIB);
+		if (opt.json) {
+			struct out_table *t =
+				out_table_new(image_resize_cols, R_N);
+
+			out_str(t, R_IMAGE, name);
+			out_str(t, R_DISK, disk);
+			out_int(t, R_SIZE, (long long)u.size);
+			out_int(t, R_BEFORE, (long long)before);
+			out_print_record(t, OUT_JSON, stdout);
+			out_table_free(t);
+		}
 	}
 out:
 	free(disk);

@@ -10,12 +10,21 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool force, quiet;
+	bool force, quiet, json;
 } opt;
+
+/* --json: one object */
+enum { M_IMAGE, M_DISK, M_VMS, M_N };
+static const struct out_col image_rm_cols[] = {
+	[M_IMAGE] = { "image", "Image", OUT_STR },
+	[M_DISK] = { "disk", "Disk", OUT_STR },
+	[M_VMS] = { "vm_disks", "VM disks", OUT_INT },
+};
 
 static const struct opt image_rm_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "remove it even while VM disks were made from it"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -51,7 +60,7 @@ int image_rm_main(int argc, char **argv)
 
 	applet_args(&argc, &argv);
 	force = opt.force;
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);
@@ -96,6 +105,18 @@ int image_rm_main(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("image %s removed\n", name);
+	if (opt.json) {
+		struct out_table *t = out_table_new(image_rm_cols, M_N);
+		size_t k = 0;
+
+		while (vms[k])
+			k++;
+		out_str(t, M_IMAGE, name);
+		out_str(t, M_DISK, disk);
+		out_int(t, M_VMS, (long long)k);
+		out_print_record(t, OUT_JSON, stdout);
+		out_table_free(t);
+	}
 	for (size_t i = 0; vms[i]; i++)
 		free(vms[i]);
 	free(vms);

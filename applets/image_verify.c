@@ -9,10 +9,23 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool quiet;
+	bool quiet, json;
 } opt;
 
+/* --json: one object */
+enum { V_IMAGE, V_OK, V_SHA, V_RECORDED, V_POK, V_PFAIL, V_PMISSING, V_N };
+static const struct out_col verify_cols[] = {
+	[V_IMAGE] = { "image", "Image", OUT_STR },
+	[V_OK] = { "ok", "OK", OUT_BOOL },
+	[V_SHA] = { "sha256", "SHA-256", OUT_STR },
+	[V_RECORDED] = { "recorded_sha256", "Recorded", OUT_STR },
+	[V_POK] = { "parts_ok", "Parts OK", OUT_INT },
+	[V_PFAIL] = { "parts_failed", "Parts failed", OUT_INT },
+	[V_PMISSING] = { "parts_missing", "Parts missing", OUT_INT },
+};
+
 static const struct opt image_verify_opts[] = {
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print only the summary and errors"),
 	OPT_END(),
 };
@@ -58,7 +71,7 @@ static int read_part(const char *path, char hex[129])
 }
 
 static int verify_parts(const char *name, const char *disk, const char *dir,
-			bool quiet)
+			bool quiet, struct out_table *t)
 {
 	struct image_sums sums;
 	unsigned ok = 0, fail = 0, missing = 0;
@@ -90,9 +103,15 @@ static int verify_parts(const char *name, const char *disk, const char *dir,
 		}
 		free(p);
 	}
+	out_str(t, V_SHA, sums.sha256);
+	out_int(t, V_POK, ok);
+	out_int(t, V_PFAIL, fail);
+	out_int(t, V_PMISSING, missing);
+	out_bool(t, V_OK, !fail && !missing);
 	image_sums_release(&sums);
-	printf("CHECK SUMMARY:   OK: %u  FAIL: %u  MISSING: %u\n", ok, fail,
-	       missing);
+	if (!opt.json)
+		printf("CHECK SUMMARY:   OK: %u  FAIL: %u  MISSING: %u\n", ok,
+		       fail, missing);
 	return fail || missing ? FVM_EXIT_FAIL : 0;
 }
 
@@ -103,10 +122,11 @@ int image_verify_main(int argc, char **argv)
 	bool quiet;
 	const char *name;
 	char *disk, want[65];
+	struct out_table *t = out_table_new(verify_cols, V_N);
 	int rc;
 
 	applet_args(&argc, &argv);
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	name = argv[0];
 	image_check_name(name);
 	disk = image_disk(name);
@@ -117,15 +137,20 @@ int image_verify_main(int argc, char **argv)
 		die(FVM_EXIT_NOTFOUND, "image %s not found (no disk %s)", name,
 		    disk);
 	if (argc == 2) {
-		rc = verify_parts(name, disk, argv[1], quiet);
+		out_str(t, V_IMAGE, name);
+		rc = verify_parts(name, disk, argv[1], quiet, t);
 	} else {
 		if (image_sha_read(disk, want) < 0)
 			die(FVM_EXIT_NOTFOUND,
 			    "image %s has no recorded checksum (fvm "
 			    "image-checksum %s makes one)",
 			    name, name);
-		if (image_hash(disk, false, !quiet, &sums) < 0)
+		if (image_hash(disk, false, !opt.quiet, &sums) < 0)
 			die_err();
+		out_str(t, V_IMAGE, name);
+		out_str(t, V_SHA, sums.sha256);
+		out_str(t, V_RECORDED, want);
+		out_bool(t, V_OK, !strcmp(want, sums.sha256));
 		if (strcmp(want, sums.sha256)) {
 			error("image %s changed: sha256 %s, recorded %s", name,
 			      sums.sha256, want);
@@ -138,6 +163,9 @@ int image_verify_main(int argc, char **argv)
 		}
 		image_sums_release(&sums);
 	}
+	if (opt.json)
+		out_print_record(t, OUT_JSON, stdout);
+	out_table_free(t);
 	lock_drop(&l);
 	free(disk);
 	return rc;

@@ -18,12 +18,24 @@
 /* the options' values (the table binds them) */
 static struct {
 	uint64_t size;
-	bool quiet;
+	bool quiet, json;
 } opt;
+
+/* --json: one object */
+enum { I_IMAGE, I_DISK, I_SOURCE, I_SIZE, I_WRITTEN, I_SHA, I_N };
+static const struct out_col import_cols[] = {
+	[I_IMAGE] = { "image", "Image", OUT_STR },
+	[I_DISK] = { "disk", "Disk", OUT_STR },
+	[I_SOURCE] = { "source", "Source", OUT_STR },
+	[I_SIZE] = { "size", "Size", OUT_INT },
+	[I_WRITTEN] = { "written", "Written", OUT_INT },
+	[I_SHA] = { "sha256", "SHA-256", OUT_STR },
+};
 
 static const struct opt import_opts[] = {
 	OPT_SIZE('s', "size", &opt.size, "SIZE",
 		 "size of the image (10G, 512M; a plain number is GiB)"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
 	OPT_END(),
 };
@@ -524,6 +536,22 @@ out:
 	return rc;
 }
 
+static void import_report(struct import *im)
+{
+	struct out_table *t = out_table_new(import_cols, I_N);
+	struct store_usage u = { 0 };
+
+	store_usage(im->s, im->disk, &u);
+	out_str(t, I_IMAGE, im->name);
+	out_str(t, I_DISK, im->disk);
+	out_str(t, I_SOURCE, im->source);
+	out_int(t, I_SIZE, (long long)u.size);
+	out_int(t, I_WRITTEN, (long long)im->written);
+	out_str(t, I_SHA, im->sha);
+	out_print_record(t, OUT_JSON, stdout);
+	out_table_free(t);
+}
+
 int import_main(int argc, char **argv)
 {
 	static const char *const what[PACK_NFILES] = { "XML", "hacks",
@@ -595,7 +623,9 @@ int import_main(int argc, char **argv)
 					x);
 			free(x);
 		}
-		if (!im.quiet) {
+		if (opt.json)
+			import_report(&im);
+		else if (!im.quiet) {
 			struct store_usage u = { 0 };
 
 			store_usage(im.s, im.disk, &u);

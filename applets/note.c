@@ -12,13 +12,23 @@
 
 struct note_ctx {
 	const char *text;
-	bool quiet;
+	bool quiet, json;
 };
 
 /* the options' values and the run's context (the table binds them) */
 static struct note_ctx opt;
 
+/* --json: the note each VM has now */
+enum { N_NUMBER, N_NAME, N_NOTE };
+static const struct out_col note_cols[] = {
+	[N_NUMBER] = { "number", "VM#", OUT_INT },
+	[N_NAME] = { "name", "Name", OUT_STR },
+	[N_NOTE] = { "note", "Note", OUT_STR },
+};
+static struct vm_results results;
+
 static const struct opt note_opts[] = {
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -145,7 +155,13 @@ static int note_one(int n, void *ctx)
 	text = NULL;
 	if (virt_set_meta(e.dom, n, &e.meta) < 0)
 		rc = report_err();
-	else if (!x->quiet)
+	else if (x->json) {
+		struct out_table *t = vm_results_row(&results, n);
+
+		out_str(t, N_NAME, e.name);
+		out_str(t, N_NOTE, e.meta.note);
+		vm_results_unlock(&results);
+	} else if (!x->quiet)
 		printf("VM %d: note set\n", n);
 	if (rc == 0)
 		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' note set: %s",
@@ -157,16 +173,43 @@ out:
 	return rc;
 }
 
+/*
+ * Where the first "--" of the command line is: getopt takes it as the
+ * end of the options and drops it, so the word after it (*next, NULL
+ * when it is the last word) is where the text begins. false: no "--".
+ */
+static bool find_dashes(int argc, char **argv, const char **next)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			*next = i + 1 < argc ? argv[i + 1] : NULL;
+			return true;
+		}
+	return false;
+}
+
 int note_main(int argc, char **argv)
 {
 	struct sbuf sb = SBUF_INIT;
 	struct vmlist l;
+	const char *next = NULL;
+	bool dashes = find_dashes(argc, argv, &next);
 	int rc, nums = 1, i;
 
 	applet_args(&argc, &argv);
-	/* getopt has eaten a "--" right after the options; one later on
+	/* numbers, then the "--" getopt dropped: the rest is the text */
+	for (i = 0; dashes && i < argc && argv[i] != next; i++)
+		;
+	if (dashes && i > 0) {
+		nums = i;
+		for (int k = i; k < argc; k++)
+			sbuf_addf(&sb, "%s%s", k > i ? " " : "", argv[k]);
+		opt.text = sb.s ? sb.s : "";
+		goto parsed;
+	}
+	/* "--" before the numbers ends the options; a second one
 	 * separates numbers from text */
-	for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
+	for (i = 0; i < argc && argv[i] && strcmp(argv[i], "--"); i++)
 		;
 	if (i < argc) {
 		nums = i;
@@ -178,12 +221,17 @@ int note_main(int argc, char **argv)
 			sbuf_addf(&sb, "%s%s", k > 1 ? " " : "", argv[k]);
 		opt.text = sb.s ? sb.s : "";
 	}
+parsed:
 	if (opt.text && strpbrk(opt.text, "\n\r"))
 		usage_error("a note is one line");
 	vm_parse_numbers(nums, argv, &l);
 	if (!opt.text && l.len > 1)
 		usage_error("the editor edits one VM's note at a time");
-	rc = vm_run_each(&l, note_one, &opt, "noted", opt.quiet);
+	if (opt.json)
+		vm_results_init(&results, note_cols, 3);
+	rc = vm_run_each(&l, note_one, &opt, "noted", opt.quiet || opt.json);
+	if (opt.json)
+		vm_results_print(&results);
 	vmlist_release(&l);
 	sbuf_release(&sb);
 	return rc;

@@ -12,12 +12,22 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool force, quiet;
+	bool force, quiet, json;
 } opt;
+
+/* --json: one object */
+enum { P_PROFILE, P_IMAGE, P_DIR, P_REPLACED, P_N };
+static const struct out_col profile_import_cols[] = {
+	[P_PROFILE] = { "profile", "Profile", OUT_STR },
+	[P_IMAGE] = { "image", "Image", OUT_STR },
+	[P_DIR] = { "dir", "Directory", OUT_STR },
+	[P_REPLACED] = { "replaced", "Replaced", OUT_BOOL },
+};
 
 static const struct opt profile_import_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "replace an existing profile of that name"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -298,6 +308,15 @@ int profile_import_main(int argc, char **argv)
 		if (rc == 0)
 			rc = FVM_EXIT_FAIL;
 		txn_rollback(&txn);
+	} else if (opt.json) {
+		struct out_table *t = out_table_new(profile_import_cols, P_N);
+
+		out_str(t, P_PROFILE, name);
+		out_str(t, P_IMAGE, image);
+		out_str(t, P_DIR, final);
+		out_bool(t, P_REPLACED, replace);
+		out_print_record(t, OUT_JSON, stdout);
+		out_table_free(t);
 	} else if (!quiet) {
 		printf("profile %s based on image %s %s (%s)\n", name, image,
 		       replace ? "replaced" : "imported", final);

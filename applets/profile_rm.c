@@ -9,10 +9,18 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool quiet;
+	bool quiet, json;
 } opt;
 
+/* --json: one object */
+enum { P_PROFILE, P_DIR, P_N };
+static const struct out_col profile_rm_cols[] = {
+	[P_PROFILE] = { "profile", "Profile", OUT_STR },
+	[P_DIR] = { "dir", "Directory", OUT_STR },
+};
+
 static const struct opt profile_rm_opts[] = {
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	OPT_END(),
 };
@@ -45,7 +53,7 @@ int profile_rm_main(int argc, char **argv)
 	char *path, *aside;
 
 	applet_args(&argc, &argv);
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	name = argv[0];
 	profile_check_name(name);
 	dir = image_conf_dir();
@@ -79,6 +87,14 @@ int profile_rm_main(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("profile %s removed (%s)\n", name, path);
+	if (opt.json) {
+		struct out_table *t = out_table_new(profile_rm_cols, P_N);
+
+		out_str(t, P_PROFILE, name);
+		out_str(t, P_DIR, path);
+		out_print_record(t, OUT_JSON, stdout);
+		out_table_free(t);
+	}
 	free(aside);
 	free(path);
 	lock_drop(&l);

@@ -10,12 +10,22 @@
 
 /* the options' values (the table binds them) */
 static struct {
-	bool force, quiet;
+	bool force, quiet, json;
 } opt;
+
+/* --json: one object */
+enum { R_NUMBER, R_NAME, R_SIZE, R_BEFORE, R_N };
+static const struct out_col resize_cols[] = {
+	[R_NUMBER] = { "number", "VM#", OUT_INT },
+	[R_NAME] = { "name", "Name", OUT_STR },
+	[R_SIZE] = { "size", "Size", OUT_INT },
+	[R_BEFORE] = { "size_before", "Size before", OUT_INT },
+};
 
 static const struct opt resize_opts[] = {
 	OPT_BOOL('f', "force", &opt.force,
 		 "allow shrinking (data past the new end is lost)"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -52,7 +62,7 @@ int resize_main(int argc, char **argv)
 
 	applet_args(&argc, &argv);
 	force = opt.force;
-	quiet = opt.quiet;
+	quiet = opt.quiet || opt.json;
 	c = applet_conf();
 	vm_parse_numbers(1, argv, &nl);
 	if (nl.len != 1)
@@ -84,6 +94,16 @@ int resize_main(int argc, char **argv)
 	else if (!quiet)
 		printf("VM %d disk resized to %llu bytes\n", n,
 		       (unsigned long long)size);
+	if (rc == 0 && opt.json) {
+		struct out_table *t = out_table_new(resize_cols, R_N);
+
+		out_int(t, R_NUMBER, n);
+		out_str(t, R_NAME, e.name);
+		out_int(t, R_SIZE, (long long)size);
+		out_int(t, R_BEFORE, (long long)u.size);
+		out_print_record(t, OUT_JSON, stdout);
+		out_table_free(t);
+	}
 	fault_point("resize.after-resize");
 	if (rc == 0)
 		log_vm(applet_conf(), LOG_INFO, n,

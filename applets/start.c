@@ -9,8 +9,18 @@
 /* the options' values (the table binds them) */
 static struct {
 	int then; /* THEN_*: what follows the start */
-	bool quiet;
+	bool quiet, json;
 } opt;
+
+/* --json: what became of each VM */
+enum { S_NUMBER, S_NAME, S_IP, S_STARTED };
+static const struct out_col start_cols[] = {
+	[S_NUMBER] = { "number", "VM#", OUT_INT },
+	[S_NAME] = { "name", "Name", OUT_STR },
+	[S_IP] = { "ip", "IP", OUT_STR },
+	[S_STARTED] = { "started", "Started", OUT_BOOL },
+};
+static struct vm_results results;
 
 enum { THEN_NOTHING, THEN_SSH, THEN_CONSOLE };
 static const char *const then_applet[] = { NULL, "ssh", "console" };
@@ -20,6 +30,7 @@ static const struct opt start_opts[] = {
 		    "then wait for its ssh and log in (fvm ssh)"),
 	OPT_SET_INT(0, "console", &opt.then, THEN_CONSOLE,
 		    "then connect to its serial console (fvm console)"),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -63,6 +74,14 @@ static int start_one(int n, void *ctx)
 	} else if (!quiet) {
 		printf("started VM %d (%s, %s)\n", n, e.name, ip);
 	}
+	if (rc == 0 && opt.json) {
+		struct out_table *t = vm_results_row(&results, n);
+
+		out_str(t, S_NAME, e.name);
+		out_str(t, S_IP, ip);
+		out_bool(t, S_STARTED, e.state != VIR_DOMAIN_RUNNING);
+		vm_results_unlock(&results);
+	}
 	if (rc == 0 && e.state != VIR_DOMAIN_RUNNING)
 		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' started", e.name);
 	if (vm_touch(&e) < 0) {
@@ -84,7 +103,15 @@ int start_main(int argc, char **argv)
 	vm_parse_numbers(argc, argv, &l);
 	if (then && l.len != 1)
 		usage_error("--%s takes one VM number", then);
+	if (then && opt.json)
+		usage_error("--json does not go with --%s", then);
+	if (opt.json) {
+		opt.quiet = true;
+		vm_results_init(&results, start_cols, 4);
+	}
 	rc = vm_run_each(&l, start_one, &opt.quiet, "started", opt.quiet);
+	if (opt.json)
+		vm_results_print(&results);
 	if (rc == 0 && then) {
 		char num[16];
 		char *args[] = { "fvm", (char *)then, num, NULL };

@@ -6,12 +6,21 @@
 #include "../cli/vm.h"
 
 struct stop_ctx {
-	bool graceful, quiet;
+	bool graceful, quiet, json;
 	long timeout; /* -1: not given */
 };
 
 /* the options' values (the table binds them) */
 static struct stop_ctx opt = { .timeout = -1 };
+
+/* --json: what became of each VM */
+enum { S_NUMBER, S_NAME, S_RESULT };
+static const struct out_col stop_cols[] = {
+	[S_NUMBER] = { "number", "VM#", OUT_INT },
+	[S_NAME] = { "name", "Name", OUT_STR },
+	[S_RESULT] = { "result", "Result", OUT_STR },
+};
+static struct vm_results results;
 
 static const struct opt stop_opts[] = {
 	OPT_BOOL('g', "graceful", &opt.graceful,
@@ -21,6 +30,7 @@ static const struct opt stop_opts[] = {
 		 "with --graceful, how long to wait (default 120; 0: do not "
 		 "wait)",
 		 0, 86400),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -76,6 +86,17 @@ static int stop_one(int n, void *ctx)
 	} else if (!x->quiet) {
 		printf("VM %d (%s) shut down\n", n, e.name);
 	}
+	if (rc == 0 && x->json) {
+		struct out_table *t = vm_results_row(&results, n);
+
+		out_str(t, S_NAME, e.name);
+		out_str(t, S_RESULT,
+			e.state == VIR_DOMAIN_SHUTOFF ? "not_running" :
+			!x->graceful		      ? "stopped" :
+			x->timeout		      ? "shut_down" :
+							"shutdown_asked");
+		vm_results_unlock(&results);
+	}
 	if (rc == 0 && e.state != VIR_DOMAIN_SHUTOFF)
 		log_vm(applet_conf(), LOG_INFO, n, "VM '%s' %s", e.name,
 		       !x->graceful ? "stopped" :
@@ -100,7 +121,13 @@ int stop_main(int argc, char **argv)
 	if (opt.timeout < 0)
 		opt.timeout = 120;
 	vm_parse_numbers(argc, argv, &l);
+	if (opt.json) {
+		opt.quiet = true;
+		vm_results_init(&results, stop_cols, 3);
+	}
 	rc = vm_run_each(&l, stop_one, &opt, "stopped", opt.quiet);
+	if (opt.json)
+		vm_results_print(&results);
 	vmlist_release(&l);
 	return rc;
 }

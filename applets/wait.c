@@ -8,11 +8,21 @@ enum want { WANT_RUNNING, WANT_SHUTOFF, WANT_SSH };
 struct wait_ctx {
 	int want; /* enum want: the index of --state's word */
 	long timeout;
-	bool quiet;
+	bool quiet, json;
 };
 
 /* the options' values (the table binds them) */
-static struct wait_ctx opt = { WANT_SSH, VM_SSH_TIMEOUT, false };
+static struct wait_ctx opt = { WANT_SSH, VM_SSH_TIMEOUT, false, false };
+
+/* --json: each VM that got there */
+enum { W_NUMBER, W_NAME, W_STATE };
+static const struct out_col wait_cols[] = {
+	[W_NUMBER] = { "number", "VM#", OUT_INT },
+	[W_NAME] = { "name", "Name", OUT_STR },
+	[W_STATE] = { "state", "State", OUT_STR },
+};
+static const char *const want_names[] = { "running", "shutoff", "ssh" };
+static struct vm_results results;
 
 static const struct opt wait_opts[] = {
 	OPT_CHOICE('s', "state", &opt.want, "STATE",
@@ -20,6 +30,7 @@ static const struct opt wait_opts[] = {
 		   "running shutoff ssh"),
 	OPT_LONG('t', "timeout", &opt.timeout, "SECONDS",
 		 "give up after this long (default 300)", 0, 86400),
+	OPT_JSON(&opt.json),
 	OPT_QUIET(&opt.quiet, "print nothing but errors"),
 	APPLET_OPT_CONNECT,
 	OPT_END(),
@@ -66,6 +77,13 @@ static int wait_one(int n, void *ctx)
 					     VIR_DOMAIN_RUNNING :
 					     VIR_DOMAIN_SHUTOFF,
 				     (int)x->timeout * 1000);
+	if (rc == 0 && x->json) {
+		struct out_table *t = vm_results_row(&results, n);
+
+		out_str(t, W_NAME, e.name);
+		out_str(t, W_STATE, want_names[x->want]);
+		vm_results_unlock(&results);
+	}
 	virt_vm_release(&e);
 	if (rc < 0)
 		return report_err();
@@ -84,7 +102,13 @@ int wait_main(int argc, char **argv)
 
 	applet_args(&argc, &argv);
 	vm_parse_numbers(argc, argv, &l);
+	if (opt.json) {
+		opt.quiet = true;
+		vm_results_init(&results, wait_cols, 3);
+	}
 	rc = vm_run_each(&l, wait_one, &opt, "ready", opt.quiet);
+	if (opt.json)
+		vm_results_print(&results);
 	vmlist_release(&l);
 	return rc;
 }

@@ -194,6 +194,35 @@ int vm_run_each(const struct vmlist *l, vm_job job, void *ctx, const char *verb,
 	return worst;
 }
 
+void vm_results_init(struct vm_results *r, const struct out_col *cols,
+		     unsigned ncols)
+{
+	r->t = out_table_new(cols, ncols);
+	pthread_mutex_init(&r->mu, NULL);
+}
+
+struct out_table *vm_results_row(struct vm_results *r, int n)
+{
+	pthread_mutex_lock(&r->mu);
+	out_row(r->t);
+	out_int(r->t, 0, n);
+	return r->t;
+}
+
+void vm_results_unlock(struct vm_results *r)
+{
+	pthread_mutex_unlock(&r->mu);
+}
+
+void vm_results_print(struct vm_results *r)
+{
+	out_sort_int(r->t, 0);
+	out_print_list(r->t, OUT_JSON, stdout);
+	out_table_free(r->t);
+	r->t = NULL;
+	pthread_mutex_destroy(&r->mu);
+}
+
 char *vm_known_hosts_path(int n)
 {
 	return xasprintf("%s/known_hosts/%d", applet_conf()->state_dir, n);

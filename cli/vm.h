@@ -2,6 +2,7 @@
 #ifndef FVM_APPLET_VM_H
 #define FVM_APPLET_VM_H
 
+#include <pthread.h>
 #include <time.h>
 
 #include "../lib/guestssh.h"
@@ -43,6 +44,23 @@ int vm_lock_net(struct lock *l, const char *network);
 typedef int (*vm_job)(int n, void *ctx);
 int vm_run_each(const struct vmlist *l, vm_job job, void *ctx, const char *verb,
 		bool quiet);
+
+/*
+ * What a multi-VM applet prints with --json: one object per VM done,
+ * rows added by the parallel jobs, printed in VM-number order (column 0
+ * is the number) so that every run prints the same.
+ */
+struct vm_results {
+	struct out_table *t;
+	pthread_mutex_t mu;
+};
+void vm_results_init(struct vm_results *r, const struct out_col *cols,
+		     unsigned ncols);
+/* a new row for VM n, held locked until vm_results_unlock */
+struct out_table *vm_results_row(struct vm_results *r, int n);
+void vm_results_unlock(struct vm_results *r);
+/* sort by VM number, print the JSON array, free the rows */
+void vm_results_print(struct vm_results *r);
 
 /* t as ISO 8601 UTC, "2026-11-25T21:08:02Z" */
 void vm_iso_time(time_t t, char buf[32]);

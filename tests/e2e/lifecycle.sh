@@ -49,14 +49,20 @@ t_match "exists message" "VM 42 exists already" "$T_ERR"
 t_eq "still one domain" 1 "$(domains)"
 
 # --- start, ssh, stop
-t_run "start 42" 0 fvm start 42
-t_run "wait for ssh" 0 fvm wait --state ssh --timeout 240 42
+t_run "start 42" 0 fvm start --json 42
+e2e_json_check start
+t_match "start --json: started" '"started": true' "$T_OUT"
+t_run "wait for ssh" 0 fvm wait --json --state ssh --timeout 240 42
+e2e_json_check wait
+t_match "wait --json: ssh" '"state": "ssh"' "$T_OUT"
 t_run "ssh into 42" 0 ssh -q -i "$T_TMP/key" -o StrictHostKeyChecking=no \
 	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 root@192.168.$SUBNET.42 hostname
 t_eq "guest answers at its reserved address" "fvm-test" "$T_OUT"
 t_run "list active" 0 fvm list active --short
 t_eq "running VM listed" "42" "$T_OUT"
-t_run "stop --graceful" 0 fvm stop --graceful --timeout 120 42
+t_run "stop --graceful" 0 fvm stop --json --graceful --timeout 120 42
+e2e_json_check stop
+t_match "stop --json: shut down" '"result": "shut_down"' "$T_OUT"
 t_eq "shut off" "shut off" "$(v domstate $P$IMG-42)"
 t_run "info --json" 0 fvm info --json 42
 t_match "info state" '"state": "shut off"' "$T_OUT"
@@ -66,12 +72,14 @@ t_match "info ip" "\"ip\": \"192.168.$SUBNET.42\"" "$T_OUT"
 t_run "note" 0 fvm note 42 a note, with commas
 t_eq "note in the title" "042 $(id -un) a note, with commas" "$(v desc --title $P$IMG-42)"
 t_match "note in the description" "^1,$(id -un),[0-9]+,---,a note, with commas$" "$(v desc $P$IMG-42)"
-t_run "resize 42 to 1G" 0 fvm resize 42 1
+t_run "resize 42 to 1G" 0 fvm resize --json 42 1
+e2e_json_check resize
 t_match "resized" '"disk_size": 1073741824' "$(fvm info --json 42)"
 t_run "shrinking needs --force" 2 fvm resize 42 512M
 
 # --- delete leaves nothing
-t_run "delete 42" 0 fvm delete 42
+t_run "delete 42" 0 fvm delete --json 42
+e2e_json_check delete
 t_eq "no domain" 0 "$(domains)"
 [ -e "$store/vms/$P$IMG-42.qcow2" ] && t_fail "disk removed" "still there" || t_ok "disk removed"
 t_eq "only the dummy DHCP host is left" 1 "$(hosts)"
