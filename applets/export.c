@@ -16,7 +16,7 @@ static int parse_codec(const struct opt *o, const char *arg);
 
 /* the options' values (the table binds them) */
 static struct {
-	int format; /* FORMAT_*: the index of --format's word */
+	int format;		 /* FORMAT_*: the index of --format's word */
 	enum stream_codec codec; /* STREAM_PLAIN: the format's default */
 	int level, threads;
 	bool force, quiet;
@@ -37,8 +37,8 @@ static const struct opt export_opts[] = {
 		"(default 6), gz 1-9 (default 6)",
 		0, 19),
 	OPT_INT('T', "threads", &opt.threads, "N",
-		"compress on N threads (default 0: every CPU; gz uses one)",
-		0, 1024),
+		"compress on N threads (default 0: every CPU; gz uses one)", 0,
+		1024),
 	OPT_BOOL('f', "force", &opt.force, "replace DEST when it exists"),
 	OPT_QUIET(&opt.quiet, "print nothing but errors (and no progress)"),
 	OPT_END(),
@@ -106,8 +106,8 @@ static void find_files(const char *name, char *files[PACK_NFILES])
 static int export_legacy(int disk, uint64_t size, enum stream_codec codec,
 			 int out, bool progress)
 {
-	struct stream_enc *e = stream_enc_new(codec, opt.level,
-					      (unsigned)opt.threads, out);
+	struct stream_enc *e =
+		stream_enc_new(codec, opt.level, (unsigned)opt.threads, out);
 	unsigned char *buf = xmalloc(BUF);
 	static const unsigned char zeros[BUF];
 	struct stream_progress p;
@@ -140,7 +140,8 @@ static int export_legacy(int disk, uint64_t size, enum stream_codec codec,
 				hole = (uint64_t)h;
 		}
 		while (off < data) {
-			size_t n = BUF < data - off ? BUF : (size_t)(data - off);
+			size_t n =
+				BUF < data - off ? BUF : (size_t)(data - off);
 
 			if (txn_interrupted() ||
 			    stream_enc_write(e, zeros, n) < 0)
@@ -180,6 +181,19 @@ out:
 	return rc;
 }
 
+/* zstd: what fvm import has always read, several times faster than xz;
+ * legacy stays xz, the format every fast-vm imports */
+static enum stream_codec choose_codec(bool legacy)
+{
+	enum stream_codec c = opt.codec != STREAM_PLAIN ? opt.codec :
+			      legacy			? STREAM_XZ :
+							  STREAM_ZSTD;
+
+	if (stream_level_check(c, opt.level) < 0)
+		die_err();
+	return c;
+}
+
 int export_main(int argc, char **argv)
 {
 	enum stream_codec codec;
@@ -194,13 +208,7 @@ int export_main(int argc, char **argv)
 
 	applet_args(&argc, &argv);
 	legacy = opt.format == FORMAT_LEGACY;
-	/* zstd: what fvm import has always read, several times faster than
-	 * xz; legacy stays xz, the format every fast-vm imports */
-	codec = opt.codec != STREAM_PLAIN ? opt.codec :
-		legacy			  ? STREAM_XZ :
-					    STREAM_ZSTD;
-	if (stream_level_check(codec, opt.level) < 0)
-		die_err();
+	codec = choose_codec(legacy);
 	quiet = opt.quiet;
 	force = opt.force;
 	name = argv[0];

@@ -220,7 +220,7 @@ static void progress_draw(struct stream_progress *p, double t, bool end)
 
 	human(p->done, d, sizeof(d));
 	human((uint64_t)rate, r, sizeof(r));
-	eta = end ? secs :
+	eta = end		   ? secs :
 	      rate > 0 && p->total ? (double)(p->total - p->done) / rate :
 				     0;
 	if (!end && rate <= 0)
@@ -230,10 +230,11 @@ static void progress_draw(struct stream_progress *p, double t, bool end)
 			 (int)eta / 60, (int)eta % 60);
 	if (p->total) {
 		human(p->total, tot, sizeof(tot));
-		fprintf(stderr, "\r%s: %s %s of %s (%.0f%%) %s/s %s\033[K",
+		fprintf(stderr, "\r%s: %s %s of %s (%llu%%) %s/s %s\033[K",
 			prog_name, p->label, d, tot,
 			/* floor: 100% only when all is done */
-			(double)(p->done * 100 / p->total), r, when);
+			(unsigned long long)(p->done * 100 / p->total), r,
+			when);
 	} else {
 		fprintf(stderr, "\r%s: %s %s %s/s%s%s\033[K", prog_name,
 			p->label, d, r, end ? " " : "", end ? when : "");
@@ -315,7 +316,8 @@ int stream_level_check(enum stream_codec codec, int level)
 
 	if (level == STREAM_LEVEL_DEFAULT || (level >= lo && level <= hi))
 		return 0;
-	return err_set(FVM_EXIT_USAGE, "the %s compression level is %d to %d, not %d",
+	return err_set(FVM_EXIT_USAGE,
+		       "the %s compression level is %d to %d, not %d",
 		       stream_codec_name(codec), lo, hi, level);
 }
 
