@@ -342,6 +342,7 @@ int pack_scan_disk(int fd, uint64_t size, bool progress, struct pack_scan *sc)
 			goto out;
 		off = hole;
 	}
+	progress_update(&p, off);
 	rc = 0;
 out:
 	progress_end(&p);
@@ -415,7 +416,7 @@ static int write_disk(struct archive *a, const struct pack_out *o, time_t t)
 	struct archive_entry *e = archive_entry_new();
 	unsigned char *buf = xmalloc(BUF_SIZE);
 	struct stream_progress p;
-	uint64_t off = 0;
+	uint64_t off = 0, done = 0;
 	int rc = -1;
 
 	archive_entry_set_pathname(e, PACK_DISK);
@@ -430,6 +431,7 @@ static int write_disk(struct archive *a, const struct pack_out *o, time_t t)
 		ar_fail(a, PACK_DISK);
 		goto out;
 	}
+	/* the bar counts the data stored, the only bytes compressed */
 	progress_start(&p, o->progress, "export", o->scan->data);
 	/* the pax writer takes the whole disk and skips the holes itself */
 	for (size_t i = 0; i < o->scan->n; i++) {
@@ -446,7 +448,8 @@ static int write_disk(struct archive *a, const struct pack_out *o, time_t t)
 			    write_data(a, buf, n) < 0)
 				goto out_progress;
 			off += n;
-			progress_update(&p, off);
+			done += n;
+			progress_update(&p, done);
 		}
 	}
 	if (write_zeros(a, o->size - off) < 0)
@@ -460,31 +463,37 @@ out:
 	return rc;
 }
 
+/* libarchive makes the tar, fvm's encoder compresses it */
+static la_ssize_t enc_cb(struct archive *a, void *ud, const void *buf,
+			 size_t len)
+{
+	if (stream_enc_write(ud, buf, len) < 0) {
+		archive_set_error(a, EIO, "%s", err_msg());
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
 int pack_write(const struct pack_out *o)
 {
-	struct archive *a = archive_write_new();
+	struct archive *a;
+	struct stream_enc *enc;
 	struct pack_manifest m = { 0 };
-	char threads[16], created[32], *json;
+	char created[32], *json;
 	time_t t = time(NULL);
 	struct tm tm;
 	int rc = -1;
 
+	enc = stream_enc_new(o->codec, o->level, o->threads, o->out_fd);
+	if (!enc)
+		return -1;
+	a = archive_write_new();
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(threads, sizeof(threads), "%u", stream_threads());
 	archive_write_set_format_pax_restricted(a);
-	if (o->codec == STREAM_XZ) {
-		archive_write_add_filter_xz(a);
-		archive_write_set_filter_option(a, "xz", "threads", threads);
-	} else if (o->codec == STREAM_ZSTD) {
-		archive_write_add_filter_zstd(a);
-		/* older libarchive lacks the option: one thread then */
-		archive_write_set_filter_option(a, "zstd", "threads", threads);
-	} else if (o->codec == STREAM_GZIP) {
-		archive_write_add_filter_gzip(a);
-	}
 	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open_fd(a, o->out_fd) != ARCHIVE_OK) {
+	if (archive_write_open2(a, enc, NULL, enc_cb, NULL, NULL) !=
+	    ARCHIVE_OK) {
 		ar_fail(a, "package");
 		goto out;
 	}
@@ -517,8 +526,13 @@ int pack_write(const struct pack_out *o)
 	}
 	if (archive_write_close(a) != ARCHIVE_OK)
 		rc = ar_fail(a, "package");
+	if (rc == 0) {
+		rc = stream_enc_finish(enc);
+		enc = NULL;
+	}
 out:
 	archive_write_free(a);
+	stream_enc_abort(enc);
 	return rc;
 }
 

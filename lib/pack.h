@@ -12,7 +12,8 @@
  * A package holds, in this order: manifest.json (at most 64 KiB), disk.raw
  * (the raw disk as a sparse entry: only data extents are stored) and, when
  * the image has them, config.xml, hacks.sh and delete-hacks.sh. The tar is
- * compressed with xz (multi-threaded, several blocks) or zstd.
+ * compressed by stream_enc: zstd (multi-threaded), xz (multi-threaded,
+ * several blocks) or gzip.
  */
 #define PACK_VERSION	  1
 #define PACK_MANIFEST	  "manifest.json"
@@ -63,6 +64,8 @@ struct pack_out {
 	const struct pack_scan *scan;
 	const char *files[PACK_NFILES]; /* paths, NULL when absent */
 	enum stream_codec codec; /* STREAM_XZ, STREAM_ZSTD, STREAM_GZIP */
+	int level;		 /* STREAM_LEVEL_DEFAULT: the codec's */
+	unsigned threads;	 /* 0: every CPU */
 	int out_fd;
 	bool progress;
 };

@@ -211,6 +211,37 @@ static void human(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", d, u[i]);
 }
 
+static void progress_draw(struct stream_progress *p, double t, bool end)
+{
+	double secs = t > p->start ? t - p->start : 0;
+	double rate = secs > 0 ? (double)p->done / secs : 0;
+	char d[32], tot[32], r[32], when[32];
+	double eta;
+
+	human(p->done, d, sizeof(d));
+	human((uint64_t)rate, r, sizeof(r));
+	eta = end		   ? secs :
+	      rate > 0 && p->total ? (double)(p->total - p->done) / rate :
+				     0;
+	if (!end && rate <= 0)
+		snprintf(when, sizeof(when), "ETA -:--");
+	else
+		snprintf(when, sizeof(when), "%s %d:%02d", end ? "in" : "ETA",
+			 (int)eta / 60, (int)eta % 60);
+	if (p->total) {
+		human(p->total, tot, sizeof(tot));
+		fprintf(stderr, "\r%s: %s %s of %s (%llu%%) %s/s %s\033[K",
+			prog_name, p->label, d, tot,
+			/* floor: 100% only when all is done */
+			(unsigned long long)(p->done * 100 / p->total), r,
+			when);
+	} else {
+		fprintf(stderr, "\r%s: %s %s %s/s%s%s\033[K", prog_name,
+			p->label, d, r, end ? " " : "", end ? when : "");
+	}
+	p->shown = true;
+}
+
 void progress_start(struct stream_progress *p, bool want, const char *label,
 		    uint64_t total)
 {
@@ -219,40 +250,30 @@ void progress_start(struct stream_progress *p, bool want, const char *label,
 	p->label = label;
 	p->total = total;
 	p->start = p->last = now_s();
+	if (p->on)
+		progress_draw(p, p->start, false);
 }
 
 void progress_update(struct stream_progress *p, uint64_t done)
 {
-	double t, rate;
-	char d[32], tot[32], r[32];
+	double t;
 
 	if (!p->on)
 		return;
+	p->done = p->total && done > p->total ? p->total : done;
 	t = now_s();
-	if (t - p->last < 0.25)
+	if (p->shown && t - p->last < 0.25)
 		return;
 	p->last = t;
-	rate = t > p->start ? (double)done / (t - p->start) : 0;
-	human(done, d, sizeof(d));
-	human((uint64_t)rate, r, sizeof(r));
-	if (p->total && done <= p->total) {
-		double eta = rate > 0 ? (double)(p->total - done) / rate : 0;
-
-		human(p->total, tot, sizeof(tot));
-		fprintf(stderr, "\r%s: %s %s of %s (%.0f%%) %s/s ETA %d:%02d  ",
-			prog_name, p->label, d, tot,
-			100.0 * (double)done / (double)p->total, r,
-			(int)eta / 60, (int)eta % 60);
-	} else {
-		fprintf(stderr, "\r%s: %s %s %s/s  ", prog_name, p->label, d,
-			r);
-	}
+	progress_draw(p, t, false);
 }
 
 void progress_end(struct stream_progress *p)
 {
-	if (p->on && p->last > p->start)
-		fprintf(stderr, "\r\033[K");
+	if (p->on && p->shown) {
+		progress_draw(p, now_s(), true);
+		fputc('\n', stderr);
+	}
 	p->on = false;
 }
 
@@ -288,36 +309,60 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-struct stream_enc *stream_enc_new(enum stream_codec codec, int fd)
+int stream_level_check(enum stream_codec codec, int level)
 {
-	struct stream_enc *e = xcalloc(1, sizeof(*e));
+	int lo = codec == STREAM_XZ ? 0 : 1;
+	int hi = codec == STREAM_ZSTD ? 19 : 9;
+
+	if (level == STREAM_LEVEL_DEFAULT || (level >= lo && level <= hi))
+		return 0;
+	return err_set(FVM_EXIT_USAGE,
+		       "the %s compression level is %d to %d, not %d",
+		       stream_codec_name(codec), lo, hi, level);
+}
+
+struct stream_enc *stream_enc_new(enum stream_codec codec, int level,
+				  unsigned threads, int fd)
+{
+	struct stream_enc *e;
 	int ok = 0;
 
+	if (stream_level_check(codec, level) < 0)
+		return NULL;
+	e = xcalloc(1, sizeof(*e));
 	e->codec = codec;
 	e->fd = fd;
 	e->out = xmalloc(OUT_SIZE);
+	if (!threads)
+		threads = stream_threads();
 	if (codec == STREAM_XZ) {
 		lzma_mt mt;
 
 		memset(&mt, 0, sizeof(mt));
-		mt.threads = stream_threads();
+		mt.threads = threads;
 		/* fast-vm's `xz --block-size=16M -T0`: blocks that decode
 		 * in parallel */
 		mt.block_size = 16u << 20;
-		mt.preset = 6;
+		mt.preset = level == STREAM_LEVEL_DEFAULT ? 6 : (uint32_t)level;
 		mt.check = LZMA_CHECK_CRC64;
 		e->lz = (lzma_stream)LZMA_STREAM_INIT;
 		ok = lzma_stream_encoder_mt(&e->lz, &mt) == LZMA_OK;
 	} else if (codec == STREAM_ZSTD) {
 		e->zc = ZSTD_createCCtx();
-		ok = e->zc && !ZSTD_isError(ZSTD_CCtx_setParameter(
-				      e->zc, ZSTD_c_compressionLevel, 10));
+		ok = e->zc &&
+		     !ZSTD_isError(ZSTD_CCtx_setParameter(
+			     e->zc, ZSTD_c_compressionLevel,
+			     level == STREAM_LEVEL_DEFAULT ? 3 : level)) &&
+		     !ZSTD_isError(ZSTD_CCtx_setParameter(
+			     e->zc, ZSTD_c_checksumFlag, 1));
 		/* a libzstd built without threads refuses; one thread then */
-		if (ok)
+		if (ok && threads > 1)
 			ZSTD_CCtx_setParameter(e->zc, ZSTD_c_nbWorkers,
-					       (int)stream_threads());
+					       (int)threads);
 	} else if (codec == STREAM_GZIP) {
-		ok = deflateInit2(&e->z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+		ok = deflateInit2(&e->z,
+				  level == STREAM_LEVEL_DEFAULT ? 6 : level,
+				  Z_DEFLATED, 16 + MAX_WBITS, 8,
 				  Z_DEFAULT_STRATEGY) == Z_OK;
 	}
 	if (!ok) {

@@ -132,14 +132,17 @@ void stream_hash_peek(struct stream_hash *h, char *hex);
 void stream_hash_final(struct stream_hash *h, char *hex);
 
 /*
- * Progress on stderr, only when stderr is a tty: bytes, rate and, when
- * total is known (not 0), the percentage and ETA; at most 4 lines a
- * second, one line rewritten.
+ * Progress on stderr, only when stderr is a tty and want is set (-q
+ * clears it): bytes, rate and, when total is known (not 0), the
+ * percentage and ETA. The line is drawn at the first update, then at
+ * most 4 times a second, rewritten in place; progress_end draws it a
+ * last time with the elapsed time and ends it. done never shows above
+ * total.
  */
 struct stream_progress {
-	bool on;
+	bool on, shown;
 	const char *label;
-	uint64_t total;
+	uint64_t total, done;
 	double start, last;
 };
 void progress_start(struct stream_progress *p, bool want, const char *label,
@@ -148,12 +151,19 @@ void progress_update(struct stream_progress *p, uint64_t done);
 void progress_end(struct stream_progress *p);
 
 /*
- * Compressing encoder for fast-vm's bare compressed disks: xz through
- * liblzma's multi-threaded encoder (16 MiB blocks, so the result decodes
- * in parallel), zstd with workers, gzip. Output goes to fd.
+ * Compressing encoder for packages and fast-vm's bare compressed disks:
+ * xz through liblzma's multi-threaded encoder (16 MiB blocks, so the
+ * result decodes in parallel), zstd with workers, gzip (one thread).
+ * level STREAM_LEVEL_DEFAULT is the codec's default (xz 6, zstd 3,
+ * gzip 6); threads 0 means every online CPU. Output goes to fd.
  */
+#define STREAM_LEVEL_DEFAULT (-1000)
 struct stream_enc;
-struct stream_enc *stream_enc_new(enum stream_codec codec, int fd);
+struct stream_enc *stream_enc_new(enum stream_codec codec, int level,
+				  unsigned threads, int fd);
+/* -1 with the error recorded when level is out of the codec's range
+ * (xz 0-9, zstd 1-19, gzip 1-9) */
+int stream_level_check(enum stream_codec codec, int level);
 int stream_enc_write(struct stream_enc *e, const void *buf, size_t len);
 /* flush the end; the encoder is freed either way */
 int stream_enc_finish(struct stream_enc *e);

@@ -189,7 +189,7 @@ t_match "HTTP truncated: reason" 'truncated xz data' "$T_ERR"
 t_eq "HTTP failures left nothing" "" "$(leftovers; ls "$S/images" | grep '^fastvm-bad')"
 
 # export and import round trips
-t_run "export package to stdout" 0 sh -c "fvm export -q tpl - >'$F/tpl.fvm.tar.xz'"
+t_run "export package to stdout" 0 sh -c "fvm export -q -c xz --level 1 -T 2 tpl - >'$F/tpl.fvm.tar.xz'"
 t_run "package is a tar" 0 sh -c "xz -dc '$F/tpl.fvm.tar.xz' | tar tf - >'$T_TMP/list'"
 t_eq "package entries" "manifest.json
 disk.raw
@@ -200,9 +200,16 @@ t_run "export | import" 0 sh -c "fvm export -q tpl - | fvm import -q rt -"
 check_image "package round trip" rt
 t_eq "package brings the XML" "$(cat "$F/c.xml")" "$(cat "$CONFDIR/config-rt.xml" 2>&1)"
 t_eq "package brings hacks" "echo hack" "$(cat "$CONFDIR/hacks-rt.sh" 2>&1)"
-t_run "export zstd package" 0 fvm export -q -c zstd tpl "$F"
+t_run "export default package" 0 fvm export -q tpl "$F"
+t_run "the default package is zstd" 0 sh -c "zstd -dc '$F/tpl.fvm.tar.zst' | tar tf - >/dev/null"
 t_run "import zstd package" 0 fvm import -q rtz "$F/tpl.fvm.tar.zst" && check_image "zstd package" rtz
 t_run "export exists" 4 fvm export -q -c zstd tpl "$F"
+t_run "export --level 19 -T 1" 0 sh -c "fvm export -q --level 19 -T 1 tpl - | fvm import -q rtz19 -" &&
+	check_image "zstd level 19 package" rtz19
+t_run "export --level 10 -c xz" 2 fvm export -q -c xz --level 10 tpl -
+t_eq "export --level 10 -c xz: one line" "fvm-export: error: the xz compression level is 0 to 9, not 10" "$T_ERR"
+t_run "export --level 0 (zstd)" 2 fvm export -q --level 0 tpl -
+t_run "export --threads -1" 2 fvm export -q --threads -1 tpl -
 t_run "export legacy" 0 fvm export -q --format legacy tpl "$F"
 t_run "legacy name" 0 test -f "$F/1g__tpl.img.xz"
 t_run "legacy is multi-block xz" 0 sh -c "xz -lv '$F/1g__tpl.img.xz' | grep -q 'Blocks:  *[0-9]'"

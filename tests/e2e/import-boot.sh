@@ -22,8 +22,8 @@ chmod 0600 "$T_TMP/key"
 # a fast-vm style compressed disk through stdin, then an fvm package of it
 t_run "import the guest from xz on stdin" 0 sh -c \
 	"xz -T0 -c '$GUEST_DIR/fvm-test-boot.raw' | fvm import -q $IMG-raw - '$GUEST_DIR/config-fvm-test-boot.xml'"
-t_run "export it as a package" 0 sh -c "fvm export -q $IMG-raw - >'$T_TMP/pkg.tar.xz'"
-t_run "import the package" 0 fvm import -q $IMG "$T_TMP/pkg.tar.xz"
+t_run "export it as a package" 0 sh -c "fvm export -q $IMG-raw - >'$T_TMP/pkg.tar.zst'"
+t_run "import the package" 0 fvm import -q $IMG "$T_TMP/pkg.tar.zst"
 t_run "the image is the guest bit for bit" 0 cmp "$GUEST_DIR/fvm-test-boot.raw" "$store/images/$P$IMG.raw"
 t_run "image-verify" 0 fvm image-verify -q $IMG
 
