@@ -120,6 +120,14 @@ points() {
 }
 # taken NAME...: the points of those the store takes
 taken() { printf '%s\n' "$@" | grep . | s_points; }
+# load ARRAY CMD...: ARRAY set to CMD's output lines (through a file: the
+# lvm lab's VM has no /dev/fd for a process substitution)
+load() {
+	local a=$1
+	shift
+	"$@" >"$T_TMP/points"
+	mapfile -t "$a" <"$T_TMP/points"
+}
 
 run_doctor() {
 	DOCTOR_OUT=$(fvm doctor --fix 2>&1 </dev/null)
@@ -184,9 +192,9 @@ cr_setup() {
 
 cr_create() {
 	local pt rc want
-	mapfile -t cpoints < <(points fvm create $IMG $N)
+	load cpoints points fvm create $IMG $N
 	t_match "create passes kill points" "create.after-clone" "${cpoints[*]}"
-	mapfile -t cpoints < <(taken "${cpoints[@]}")
+	load cpoints taken "${cpoints[@]}"
 	clean_vm
 	for pt in "${cpoints[@]}"; do
 		FVM_KILL_AT=$pt fvm create -q $IMG $N >/dev/null 2>&1
@@ -209,11 +217,11 @@ cr_delete() {
 	clean_vm
 	t_run "create for the delete points" 0 fvm create -q $IMG $N
 	[ "$CR_BOOT" = 1 ] && t_run "start it" 0 fvm start $N
-	mapfile -t dpoints < <(points fvm delete $N)
+	load dpoints points fvm delete $N
 	t_match "delete passes kill points" "delete.after-disk-remove" "${dpoints[*]}"
 	[ "$CR_BOOT" = 1 ] && t_eq "delete passes its destroy step" 1 \
 		"$(printf '%s\n' "${dpoints[@]}" | grep -c '^delete.after-destroy$')"
-	mapfile -t dpoints < <(taken "${dpoints[@]}")
+	load dpoints taken "${dpoints[@]}"
 	for pt in "${dpoints[@]}"; do
 		clean_vm
 		if ! fvm create -q $IMG $N >/dev/null 2>&1 ||
@@ -243,9 +251,9 @@ cr_resize() {
 	clean_vm
 	t_run "create for the resize points" 0 fvm create -q $IMG $N
 	old=$(fvm info --json $N 2>/dev/null | sed -n 's/.*"disk_size": \([0-9]*\).*/\1/p')
-	mapfile -t rpoints < <(points fvm resize $N 1G)
+	load rpoints points fvm resize $N 1G
 	t_match "resize passes kill points" "resize.after-resize" "${rpoints[*]}"
-	mapfile -t rpoints < <(taken "${rpoints[@]}")
+	load rpoints taken "${rpoints[@]}"
 	for pt in "${rpoints[@]}"; do
 		clean_vm
 		fvm create -q $IMG $N >/dev/null 2>&1 || { t_fail "resize killed at $pt" "cannot create VM $N first"; continue; }
@@ -270,10 +278,10 @@ cr_import() {
 	printf 'true\n' >"$T_TMP/imp-hacks.sh"
 	printf 'true\n' >"$T_TMP/imp-dhacks.sh"
 	imp=(fvm import -q $IMP "$T_TMP/src.raw" "$T_TMP/imp.xml" "$T_TMP/imp-hacks.sh" "$T_TMP/imp-dhacks.sh")
-	mapfile -t ipoints < <(points "${imp[@]}")
+	load ipoints points "${imp[@]}"
 	t_match "import passes kill points" "import.after-rename" "${ipoints[*]}"
 	t_eq "import installs three files" 3 "$(printf '%s\n' "${ipoints[@]}" | grep -c '^import.after-install')"
-	mapfile -t ipoints < <(taken "${ipoints[@]}")
+	load ipoints taken "${ipoints[@]}"
 	for pt in "${ipoints[@]}"; do
 		cr_imp_reset
 		FVM_KILL_AT=$pt "${imp[@]}" >/dev/null 2>&1
