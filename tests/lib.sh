@@ -94,3 +94,17 @@ t_lines() {
 	[ -z "$3" ] && _n=0
 	t_eq "$1" "$2" "$_n"
 }
+
+# t_json_check APPLET: $T_OUT, the output of `fvm APPLET --json`, is
+# valid against the applet's schema in docs/json.md (tests/tools/json-check)
+t_json_check() {
+	if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		t_skip "$1 --json matches its schema" "python3's jsonschema module is not installed (scripts/install-deps --test)"
+		return 0
+	fi
+	if printf '%s\n' "$T_OUT" | "$TOP/tests/tools/json-check" "$1" - 2>"$T_TMP/json-check.err"; then
+		t_ok "$1 --json matches its schema"
+	else
+		t_fail "$1 --json matches its schema" "$(head -c 400 "$T_TMP/json-check.err" | tr '\n' ';')"
+	fi
+}

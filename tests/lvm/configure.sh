@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/lvm/configure.sh: fvm configure --yes from nothing with a volume group on a loop file, re-run, then create and delete on what it made.
+# tests/lvm/configure.sh: tests/scenarios/configure.bash with a volume group on a loop file, and what configure makes for lvm: the VG, its pools, the loop unit.
 #
 # Runs inside scripts/lvm-lab (tests/run lvm): the volume group, the thin
 # pool, the loop device and the systemd unit are made inside the throw-away
@@ -54,9 +54,20 @@ cf() {
 	fvm configure --config "$CONF" --sudoers none "$@"
 }
 
-# --- answers that cannot be right
-t_run "bad VG name exits 2" 2 cf --yes --storage lvm --vg -vg --network $NET --subnet $SUBNET
-t_lines "bad VG name: one line" 1 "$T_ERR"
+CF_STORE_ARGS=(--storage lvm --vg "$VG" --pool "$POOL" --pool-size 512M --loop-file "$LOOP" --loop-size 1G)
+CF_RERUN_ARGS=(--loop-file "$LOOP")
+CF_STORAGE=lvm
+s_image() { lvm_image_lv "$P$IMG" fvm-test-boot.raw; }
+s_disk() { echo "/dev/$VG/$1"; }
+s_created() {
+	t_eq "VM disk is a thin snapshot in the pool" "$POOL $P$IMG" \
+		"$(lv_field "$1" pool_lv) $(lv_field "$1" origin)"
+}
+
+# shellcheck source=../scenarios/configure.bash
+. "$TOP/tests/scenarios/configure.bash"
+
+cf_bad_answers
 t_run "missing VG without a loop file exits 3" 3 cf --yes --storage lvm \
 	--vg $VG --pool $POOL --network $NET --subnet $SUBNET --prefix $P
 t_match "missing VG message" "volume group $VG does not exist" "$T_ERR"
@@ -64,12 +75,10 @@ vgs $VG >/dev/null 2>&1 && t_fail "no VG after the errors" "$VG exists" ||
 	t_ok "no VG after the errors"
 
 # --- from nothing: a loop file, its volume group, a thin pool
-t_run "configure --yes with a loop-file VG" 0 cf --yes --storage lvm \
-	--vg $VG --pool $POOL --pool-size 512M --loop-file "$LOOP" \
-	--loop-size 1G --network $NET --subnet $SUBNET --prefix $P
+cf_from_nothing
+T_OUT=$CF_OUT T_ERR=$CF_ERR
 t_match "storage checked" "^ok +storage +thin pool $VG/$POOL$" "$T_OUT"
 t_match "loop unit checked" "^ok +loop device +$UNIT installed" "$T_OUT"
-t_nomatch "no check failed" "FAILED" "$T_OUT"
 t_match "says it made the VG" "created volume group $VG on /dev/loop[0-9]+ \(loop file $LOOP, 1G\)" "$T_ERR"
 t_eq "loop file is sparse, 1 GiB" 1073741824 "$(stat -c %s "$LOOP")"
 dev=$(losetup -j "$LOOP" -O NAME --noheadings | tr -d ' ')
@@ -84,10 +93,7 @@ t_match "config: THINPOOL_VG" "^THINPOOL_VG=$VG$" "$(cat "$CONF")"
 t_match "config: THINPOOL_LV" "^THINPOOL_LV=$POOL$" "$(cat "$CONF")"
 t_match "config: lvm storage" "^FVM_STORAGE=lvm$" "$(cat "$CONF")"
 
-sum=$(sha256sum "$CONF" "$UNIT")
-t_run "re-run exits 0" 0 cf --yes --loop-file "$LOOP"
-t_match "re-run says nothing changed" "nothing to change" "$T_ERR"
-t_eq "re-run: config and unit untouched" "$sum" "$(sha256sum "$CONF" "$UNIT")"
+cf_rerun "$CONF" "$UNIT"
 t_eq "re-run: one loop device" 1 "$(losetup -j "$LOOP" | wc -l)"
 
 # --- a thin pool of its own in an existing VG
@@ -110,26 +116,9 @@ t_eq "interactive: thin pool made" thin-pool \
 	"$(lvs --noheadings -o segtype "${VG}2/$POOL" 2>/dev/null | tr -d ' ')"
 t_match "interactive: config" "^THINPOOL_VG=${VG}2$" "$(cat "$T_TMP/second.conf" 2>/dev/null)"
 
-# --- configure-fast-vm on the first configuration: Enter everywhere
-printf '%s\n' "" "" "" "" "" "" "" "" "" >"$T_TMP/answers"
-rc=0
-FVM_CONFIG=$CONF configure-fast-vm --sudoers none <"$T_TMP/answers" \
-	>"$T_TMP/out" 2>"$T_TMP/err" || rc=$?
-t_eq "configure-fast-vm exits 0" 0 "$rc"
+cf_fast_vm
 t_match "configure-fast-vm lists the VGs" "^ +$VG +wz--n-" "$(cat "$T_TMP/out")"
 t_nomatch "configure-fast-vm: no size question for an existing pool" "LVM thin pool size" "$(cat "$T_TMP/out")"
-t_match "configure-fast-vm: last line" "^\[ok\] fast-vm configured$" "$(tail -n 1 "$T_TMP/out")"
 
-# --- fvm works with what configure made: create and delete (not booted)
-export FVM_CONFIG=$CONF
-lvm_image_lv "$P$IMG" fvm-test-boot.raw
-cp "$GUEST_DIR/config-fvm-test-boot.xml" "$T_TMP/etc/config-$IMG.xml"
-t_run "create on the configured pool" 0 fvm create $IMG 42
-t_eq "VM disk is a thin snapshot in the pool" "$POOL $P$IMG" \
-	"$(lv_field "$P$IMG-42" pool_lv) $(lv_field "$P$IMG-42" origin)"
-t_match "domain on the LV" "<source dev='/dev/$VG/$P$IMG-42'" "$(v dumpxml "$P$IMG-42")"
-t_match "DHCP entry in the configured network" "^52:54:00:f5:[0-9a-f]{2}:2a,192\.168\.$SUBNET\.42," \
-	"$(cat "/var/lib/fvm/dhcp/$NET/192.168.$SUBNET.42" 2>&1)"
-t_run "delete" 0 fvm delete 42
-lvs "$VG/$P$IMG-42" >/dev/null 2>&1 && t_fail "VM LV gone" "still there" || t_ok "VM LV gone"
-t_eq "domain gone" "" "$(v list --all --name | grep "^$P")"
+cf_create_delete
+cf_interrupted
