@@ -18,9 +18,19 @@ t_nomatch "--list hides internal applets" '^complete$' "$list"
 want=$("$TOP/scripts/applet-names" --public "$TOP/applets/applets.def")
 t_eq "--list is applets.def" "$want" "$list"
 
+first=$(printf '%s\n' "$list" | head -n 1)
 for a in $list; do
 	t_run "fvm $a --help" 0 fvm "$a" --help
+	# the man page checks below read this output: the same run, not another
+	help=$T_OUT
 	t_match "fvm $a --help usage line" "^usage: fvm $a( |\$)" "$T_OUT"
+	# Under the sanitizers (tests/run san) the --help above has run this
+	# applet's option table and usage through instrumented code; the rest
+	# prints the same text by other routes and compares it with files,
+	# which the cli tier checks: there, for the first applet only.
+	if [ -n "${SANITIZE:-}" ] && [ "$a" != "$first" ]; then
+		continue
+	fi
 	t_run "fvm-$a -h through the symlink" 0 "fvm-$a" -h
 	help_via_link=$T_OUT
 	t_run "fvm help $a" 0 fvm help "$a"
@@ -32,10 +42,10 @@ for a in $list; do
 	man=$BUILD/man/fvm-$a.1
 	syn=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$man" |
 		grep -v '^\.' | sed 's/\\-/-/g; s/\\e/\\/g; s/\\&//g' | head -1)
-	use=$(fvm "$a" --help | sed -n 's/^usage: //p')
+	use=$(printf '%s\n' "$help" | sed -n 's/^usage: //p')
 	t_eq "fvm-$a.1 synopsis matches --help" "$use" "$syn"
 	# every option of --help is documented in the page
-	for o in $(fvm "$a" --help | sed -n 's/^ *\(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p'); do
+	for o in $(printf '%s\n' "$help" | sed -n 's/^ *\(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p'); do
 		if grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$man"; then
 			t_ok "fvm-$a.1 documents $o"
 		else

@@ -32,6 +32,12 @@ hash_matches() {
 pw='distro root pw'
 printf '%s\n' "$pw" >"$T_TMP/pw"
 
+# Each libguestfs launch boots an appliance (under TCG here, tens of
+# CPU seconds): the three images are made up in one launch and the three
+# VM disks read back in one. Each disk holds one partition, the root
+# filesystem: in a launch, /dev/sda1, /dev/sdb1 and /dev/sdc1 in the
+# order of the -a options.
+
 # Debian 12 with systemd, a user, an enforcing targeted policy, GRUB,
 # ifupdown with a static eth0 and netplan
 mkdir -p "$T_TMP/deb"
@@ -63,7 +69,64 @@ upload $T_TMP/deb/grub /etc/default/grub
 mkdir-p /boot/grub
 upload $T_TMP/deb/grub.cfg /boot/grub/grub.cfg
 GF
-t_run "make the image look like Debian" 0 guestfish --format=raw -a "$img" -i -f "$T_TMP/prep.gf"
+
+# --- RHEL 8: ifcfg files, boot loader entries taking $kernelopts from
+# grubenv, SHA-512
+R8=r8test
+e2e_image $R8
+mkdir -p "$T_TMP/r8"
+{
+	printf '# GRUB Environment Block\nsaved_entry=abc-4.18.0\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto console=ttyS0 rhgb quiet\n'
+	head -c 1024 /dev/zero | tr '\0' '#'
+} | head -c 1024 >"$T_TMP/r8/grubenv"
+printf 'title Red Hat Enterprise Linux (4.18.0)\nversion 4.18.0\nlinux /vmlinuz-4.18.0\ninitrd /initramfs-4.18.0.img\noptions $kernelopts $tuned_params\nid rhel-4.18.0\n' >"$T_TMP/r8/entry.conf"
+printf 'DEVICE=eth0\nBOOTPROTO=none\nIPADDR=10.0.0.5\nONBOOT=yes\n' >"$T_TMP/r8/ifcfg-eth0"
+cat >"$T_TMP/prep8.gf" <<GF
+write /etc/os-release "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.9 (Ootpa)\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"8.9\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 8.9 (Ootpa)\"\n"
+write /etc/redhat-release "Red Hat Enterprise Linux release 8.9 (Ootpa)\n"
+mkdir-p /etc/sysconfig/network-scripts
+upload $T_TMP/r8/ifcfg-eth0 /etc/sysconfig/network-scripts/ifcfg-eth0
+mkdir-p /etc/NetworkManager/system-connections
+mkdir-p /boot/loader/entries
+upload $T_TMP/r8/entry.conf /boot/loader/entries/abc-4.18.0.conf
+mkdir-p /boot/grub2
+upload $T_TMP/r8/grubenv /boot/grub2/grubenv
+GF
+
+# --- Fedora 38: NetworkManager keyfiles, boot loader entries with their
+# own options, /etc/kernel/cmdline, yescrypt
+F38=f38test
+e2e_image $F38
+mkdir -p "$T_TMP/f38"
+printf 'title Fedora Linux (6.5.6-200.fc38.x86_64) 38\nversion 6.5.6-200.fc38.x86_64\nlinux /vmlinuz-6.5.6-200.fc38.x86_64\ninitrd /initramfs-6.5.6-200.fc38.x86_64.img\noptions root=UUID=abc ro rootflags=subvol=root rhgb quiet\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class fedora\n' >"$T_TMP/f38/entry.conf"
+printf 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX="rhgb quiet"\nGRUB_ENABLE_BLSCFG=true\n' >"$T_TMP/f38/grub"
+cat >"$T_TMP/prep38.gf" <<GF
+write /etc/os-release "NAME=\"Fedora Linux\"\nVERSION=\"38 (Cloud Edition)\"\nID=fedora\nVERSION_ID=38\nPRETTY_NAME=\"Fedora Linux 38 (Cloud Edition)\"\n"
+write /etc/fedora-release "Fedora release 38 (Thirty Eight)\n"
+mkdir-p /etc/NetworkManager/system-connections
+mkdir-p /boot/loader/entries
+upload $T_TMP/f38/entry.conf /boot/loader/entries/abc-6.5.6-200.fc38.x86_64.conf
+mkdir-p /boot/grub2
+write /boot/grub2/grub.cfg "insmod blscfg\nblscfg\n"
+mkdir-p /etc/default
+upload $T_TMP/f38/grub /etc/default/grub
+mkdir-p /etc/kernel
+write /etc/kernel/cmdline "root=UUID=abc ro rootflags=subvol=root\n"
+GF
+
+{
+	echo run
+	echo "mount /dev/sda1 /"
+	cat "$T_TMP/prep.gf"
+	echo umount-all
+	echo "mount /dev/sdb1 /"
+	cat "$T_TMP/prep8.gf"
+	echo umount-all
+	echo "mount /dev/sdc1 /"
+	cat "$T_TMP/prep38.gf"
+} >"$T_TMP/prep-all.gf"
+t_run "make the images look like Debian 12, RHEL 8 and Fedora 38" 0 guestfish --format=raw \
+	-a "$img" -a "$store/images/$P$R8.raw" -a "$store/images/$P$F38.raw" -f "$T_TMP/prep-all.gf"
 
 ssh-keygen -q -t ed25519 -N '' -C alice-key -f "$T_TMP/alice"
 cat >"$T_TMP/etc/customize-$IMG.conf" <<CONF
@@ -80,7 +143,14 @@ cp "$T_TMP/pw" "$T_TMP/etc/pw"
 t_run "create on the Debian-like guest" 0 fvm create $IMG 42
 t_nomatch "no distribution warning on Debian" "distribution" "$T_ERR"
 t_nomatch "no serial console or dhcp warning on Debian" "serial console|dhcp" "$T_ERR"
-disk=$store/vms/$P$IMG-42.qcow2
+rm -f "$T_TMP/etc/customize-$IMG.conf"
+
+t_run "create on RHEL 8 with password, serial console, dhcp" 0 fvm create \
+	--root-password-file "$T_TMP/pw" --serial-console --dhcp $R8 43
+t_nomatch "RHEL 8: nothing skipped" "skipped" "$T_ERR"
+t_run "create on Fedora 38 with password, serial console, dhcp" 0 fvm create \
+	--root-password-file "$T_TMP/pw" --serial-console --dhcp $F38 44
+t_nomatch "Fedora 38: nothing skipped" "skipped" "$T_ERR"
 cat >"$T_TMP/check.gf" <<'GF'
 cat /etc/hostname
 echo ---
@@ -114,9 +184,54 @@ echo ---
 cat /etc/netplan/90-fvm-dhcp.yaml
 stat /etc/netplan/90-fvm-dhcp.yaml | grep -E "^mode"
 GF
-t_run "read back with guestfish" 0 guestfish --ro --format=qcow2 -a "$disk" -i -f "$T_TMP/check.gf"
-out=$T_OUT
+cat >"$T_TMP/check8.gf" <<'GF'
+cat /etc/shadow | grep ^root:
+echo ---
+cat /etc/sysconfig/network-scripts/ifcfg-eth0
+echo ---
+ls /etc/NetworkManager/system-connections
+echo ---
+cat /boot/loader/entries/abc-4.18.0.conf
+echo ---
+cat /boot/grub2/grubenv | head -3
+echo ---
+filesize /boot/grub2/grubenv
+GF
+cat >"$T_TMP/check38.gf" <<'GF'
+cat /etc/shadow | grep ^root:
+echo ---
+cat /etc/NetworkManager/system-connections/fvm-dhcp.nmconnection
+stat /etc/NetworkManager/system-connections/fvm-dhcp.nmconnection | grep -E "^(mode|uid|gid)"
+echo ---
+-is-dir /etc/sysconfig/network-scripts
+echo ---
+cat /boot/loader/entries/abc-6.5.6-200.fc38.x86_64.conf | grep ^options
+head /etc/kernel/cmdline
+cat /etc/default/grub | grep ^GRUB_CMDLINE_LINUX=
+cat /boot/grub2/grub.cfg
+GF
+{
+	echo run
+	echo "mount-ro /dev/sda1 /"
+	cat "$T_TMP/check.gf"
+	echo "echo ==="
+	echo umount-all
+	echo "mount-ro /dev/sdb1 /"
+	cat "$T_TMP/check8.gf"
+	echo "echo ==="
+	echo umount-all
+	echo "mount-ro /dev/sdc1 /"
+	cat "$T_TMP/check38.gf"
+} >"$T_TMP/check-all.gf"
+t_run "read the three disks back with guestfish" 0 guestfish --ro --format=qcow2 \
+	-a "$store/vms/$P$IMG-42.qcow2" -a "$store/vms/$P$R8-43.qcow2" \
+	-a "$store/vms/$P$F38-44.qcow2" -f "$T_TMP/check-all.gf"
+all=$T_OUT
+# disk N's output, and part N of $out (split at --- lines)
+disk() { printf '%s\n' "$all" | awk -v n="$1" '/^===$/ {i++; next} i == n'; }
 part() { printf '%s\n' "$out" | awk -v n="$1" '/^---$/ {i++; next} i == n'; }
+
+out=$(disk 0)
 t_eq "hostname" "web1.example.com" "$(part 0)"
 t_eq "Debian's 127.0.1.1 line replaced" "127.0.0.1	localhost
 127.0.1.1	web1.example.com web1
@@ -167,50 +282,8 @@ iface eth0 inet dhcp" "$(part 11)"
 t_match "netplan: DHCP on the ethernet NICs" "dhcp4: true" "$(part 12)"
 # 33152 = 0100600
 t_match "netplan: the file is 0600" "^mode: 33152$" "$(part 12)"
-t_run "delete 42" 0 fvm delete -q 42
-rm -f "$T_TMP/etc/customize-$IMG.conf"
 
-# --- RHEL 8: ifcfg files, boot loader entries taking $kernelopts from
-# grubenv, SHA-512
-R8=r8test
-e2e_image $R8
-mkdir -p "$T_TMP/r8"
-{
-	printf '# GRUB Environment Block\nsaved_entry=abc-4.18.0\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto console=ttyS0 rhgb quiet\n'
-	head -c 1024 /dev/zero | tr '\0' '#'
-} | head -c 1024 >"$T_TMP/r8/grubenv"
-printf 'title Red Hat Enterprise Linux (4.18.0)\nversion 4.18.0\nlinux /vmlinuz-4.18.0\ninitrd /initramfs-4.18.0.img\noptions $kernelopts $tuned_params\nid rhel-4.18.0\n' >"$T_TMP/r8/entry.conf"
-printf 'DEVICE=eth0\nBOOTPROTO=none\nIPADDR=10.0.0.5\nONBOOT=yes\n' >"$T_TMP/r8/ifcfg-eth0"
-cat >"$T_TMP/prep8.gf" <<GF
-write /etc/os-release "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.9 (Ootpa)\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"8.9\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 8.9 (Ootpa)\"\n"
-write /etc/redhat-release "Red Hat Enterprise Linux release 8.9 (Ootpa)\n"
-mkdir-p /etc/sysconfig/network-scripts
-upload $T_TMP/r8/ifcfg-eth0 /etc/sysconfig/network-scripts/ifcfg-eth0
-mkdir-p /etc/NetworkManager/system-connections
-mkdir-p /boot/loader/entries
-upload $T_TMP/r8/entry.conf /boot/loader/entries/abc-4.18.0.conf
-mkdir-p /boot/grub2
-upload $T_TMP/r8/grubenv /boot/grub2/grubenv
-GF
-t_run "make an image look like RHEL 8" 0 guestfish --format=raw -a "$store/images/$P$R8.raw" -i -f "$T_TMP/prep8.gf"
-t_run "create on RHEL 8 with password, serial console, dhcp" 0 fvm create \
-	--root-password-file "$T_TMP/pw" --serial-console --dhcp $R8 43
-t_nomatch "RHEL 8: nothing skipped" "skipped" "$T_ERR"
-cat >"$T_TMP/check8.gf" <<'GF'
-cat /etc/shadow | grep ^root:
-echo ---
-cat /etc/sysconfig/network-scripts/ifcfg-eth0
-echo ---
-ls /etc/NetworkManager/system-connections
-echo ---
-cat /boot/loader/entries/abc-4.18.0.conf
-echo ---
-cat /boot/grub2/grubenv | head -3
-echo ---
-filesize /boot/grub2/grubenv
-GF
-t_run "read RHEL 8 back" 0 guestfish --ro --format=qcow2 -a "$store/vms/$P$R8-43.qcow2" -i -f "$T_TMP/check8.gf"
-out=$T_OUT
+out=$(disk 1)
 hash=$(part 0 | cut -d: -f2)
 t_match "RHEL 8: root's hash is SHA-512" '^\$6\$' "$hash"
 t_eq "RHEL 8: the hash matches the password" True "$(hash_matches "$hash" "$pw")"
@@ -225,47 +298,8 @@ t_eq "RHEL 8: kernelopts in grubenv edited" "# GRUB Environment Block
 saved_entry=abc-4.18.0
 kernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto rhgb quiet console=tty0 console=ttyS0,115200n8" "$(part 4)"
 t_eq "RHEL 8: grubenv stays 1024 bytes" 1024 "$(part 5)"
-t_run "delete 43" 0 fvm delete -q 43
 
-# --- Fedora 38: NetworkManager keyfiles, boot loader entries with their
-# own options, /etc/kernel/cmdline, yescrypt
-F38=f38test
-e2e_image $F38
-mkdir -p "$T_TMP/f38"
-printf 'title Fedora Linux (6.5.6-200.fc38.x86_64) 38\nversion 6.5.6-200.fc38.x86_64\nlinux /vmlinuz-6.5.6-200.fc38.x86_64\ninitrd /initramfs-6.5.6-200.fc38.x86_64.img\noptions root=UUID=abc ro rootflags=subvol=root rhgb quiet\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class fedora\n' >"$T_TMP/f38/entry.conf"
-printf 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX="rhgb quiet"\nGRUB_ENABLE_BLSCFG=true\n' >"$T_TMP/f38/grub"
-cat >"$T_TMP/prep38.gf" <<GF
-write /etc/os-release "NAME=\"Fedora Linux\"\nVERSION=\"38 (Cloud Edition)\"\nID=fedora\nVERSION_ID=38\nPRETTY_NAME=\"Fedora Linux 38 (Cloud Edition)\"\n"
-write /etc/fedora-release "Fedora release 38 (Thirty Eight)\n"
-mkdir-p /etc/NetworkManager/system-connections
-mkdir-p /boot/loader/entries
-upload $T_TMP/f38/entry.conf /boot/loader/entries/abc-6.5.6-200.fc38.x86_64.conf
-mkdir-p /boot/grub2
-write /boot/grub2/grub.cfg "insmod blscfg\nblscfg\n"
-mkdir-p /etc/default
-upload $T_TMP/f38/grub /etc/default/grub
-mkdir-p /etc/kernel
-write /etc/kernel/cmdline "root=UUID=abc ro rootflags=subvol=root\n"
-GF
-t_run "make an image look like Fedora 38" 0 guestfish --format=raw -a "$store/images/$P$F38.raw" -i -f "$T_TMP/prep38.gf"
-t_run "create on Fedora 38 with password, serial console, dhcp" 0 fvm create \
-	--root-password-file "$T_TMP/pw" --serial-console --dhcp $F38 44
-t_nomatch "Fedora 38: nothing skipped" "skipped" "$T_ERR"
-cat >"$T_TMP/check38.gf" <<'GF'
-cat /etc/shadow | grep ^root:
-echo ---
-cat /etc/NetworkManager/system-connections/fvm-dhcp.nmconnection
-stat /etc/NetworkManager/system-connections/fvm-dhcp.nmconnection | grep -E "^(mode|uid|gid)"
-echo ---
--is-dir /etc/sysconfig/network-scripts
-echo ---
-cat /boot/loader/entries/abc-6.5.6-200.fc38.x86_64.conf | grep ^options
-head /etc/kernel/cmdline
-cat /etc/default/grub | grep ^GRUB_CMDLINE_LINUX=
-cat /boot/grub2/grub.cfg
-GF
-t_run "read Fedora 38 back" 0 guestfish --ro --format=qcow2 -a "$store/vms/$P$F38-44.qcow2" -i -f "$T_TMP/check38.gf"
-out=$T_OUT
+out=$(disk 2)
 hash=$(part 0 | cut -d: -f2)
 t_match "Fedora 38: root's hash is yescrypt" '^\$y\$' "$hash"
 t_eq "Fedora 38: the hash matches the password" True "$(hash_matches "$hash" "$pw")"
@@ -283,6 +317,8 @@ root=UUID=abc ro rootflags=subvol=root console=tty0 console=ttyS0,115200n8
 GRUB_CMDLINE_LINUX=\"rhgb quiet console=tty0 console=ttyS0,115200n8\"
 insmod blscfg
 blscfg" "$(part 3)"
+t_run "delete 42" 0 fvm delete -q 42
+t_run "delete 43" 0 fvm delete -q 43
 t_run "delete 44" 0 fvm delete -q 44
 
 # --- a fixed appliance, built by libguestfs-make-fixed-appliance
