@@ -363,8 +363,9 @@ bench: all
 	FVM=$(abspath $(BUILD))/bin/fvm bench/run
 
 # the C files fvm formats with .clang-format; the lint tier checks them
-FORMAT_FILES = lib/*.c lib/*.h applets/*.c cli/*.c cli/*.h compat/*.c \
-	tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+FORMAT_FILES = lib/*.c lib/*.h applets/*.c applets/*.h cli/*.c cli/*.h \
+	compat/*.c compat/*.h \
+	tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/tools/*.c
 format:
 	clang-format -i $(FORMAT_FILES)
 print-format-files:

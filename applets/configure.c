@@ -337,11 +337,23 @@ static void libvirt_open(struct cf *x)
 	}
 }
 
+/* SIGINT while asking, before any change: say nothing was changed and
+ * die of the signal (async-signal-safe calls only) */
+static void on_sigint(int sig)
+{
+	static const char msg[] = "\ninterrupted: nothing was changed\n";
+	ssize_t w = write(2, msg, sizeof(msg) - 1);
+
+	(void)w;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* before the first question: what is asked, and Ctrl-C changes
  * nothing */
 static void greet(struct cf *x)
 {
-	signal(SIGINT, ask_on_sigint);
+	signal(SIGINT, on_sigint);
 	if (x->fastvm)
 		printf("[inf] ==>> fast-vm configuration script\nYou "
 		       "can "

@@ -227,6 +227,31 @@ static enum stream_codec choose_codec(bool legacy)
 	return c;
 }
 
+/* where the archive goes: NULL for standard output ("-"), else a file
+ * (the default name in the cwd, or in DIR when arg is a directory) */
+static char *export_dest(const char *arg, const char *name, bool legacy,
+			 enum stream_codec codec, uint64_t size)
+{
+	char *base, *dest;
+	struct stat sb;
+
+	if (arg && !strcmp(arg, "-"))
+		return NULL;
+	base = legacy ? xasprintf("%llug__%s.img.%s",
+				  (unsigned long long)((size + GIB - 1) / GIB),
+				  name, stream_codec_ext(codec)) :
+			xasprintf("%s.fvm.tar.%s", name,
+				  stream_codec_ext(codec));
+	if (!arg)
+		return base;
+	if (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode))
+		dest = xasprintf("%s/%s", arg, base);
+	else
+		dest = xstrdup(arg);
+	free(base);
+	return dest;
+}
+
 int export_main(int argc, char **argv)
 {
 	enum stream_codec codec;
@@ -264,29 +289,8 @@ int export_main(int argc, char **argv)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(FVM_EXIT_FAIL, "%s: %s", path, strerror(errno));
-	{
-		char *base = legacy ? xasprintf("%llug__%s.img.%s",
-						(unsigned long long)((u.size +
-								      GIB - 1) /
-								     GIB),
-						name, stream_codec_ext(codec)) :
-				      xasprintf("%s.fvm.tar.%s", name,
-						stream_codec_ext(codec));
-		struct stat sb;
-
-		if (argc < 2)
-			dest = base;
-		else if (!strcmp(argv[1], "-")) {
-			dest = NULL;
-			free(base);
-		} else if (stat(argv[1], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			dest = xasprintf("%s/%s", argv[1], base);
-			free(base);
-		} else {
-			dest = xstrdup(argv[1]);
-			free(base);
-		}
-	}
+	dest = export_dest(argc < 2 ? NULL : argv[1], name, legacy, codec,
+			   u.size);
 	if (!dest) {
 		if (isatty(1))
 			die(FVM_EXIT_USAGE,

@@ -2,7 +2,6 @@
 #include "ask.h"
 
 #include <ctype.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,6 @@
 static const char *run_check(ask_check_fn check, const char *v)
 {
 	return v ? check(v) : "must be given";
-}
-
-void ask_on_sigint(int sig)
-{
-	static const char msg[] = "\ninterrupted: nothing was changed\n";
-	ssize_t w = write(2, msg, sizeof(msg) - 1);
-
-	(void)w;
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 void ask_value(const struct asker *k, const char *what, const char *text,

@@ -25,8 +25,5 @@ void ask_value(const struct asker *k, const char *what, const char *text,
 /* A y/n confirmation (yes: yes). */
 __attribute__((format(printf, 2, 3))) bool ask_confirm(const struct asker *k,
 						       const char *fmt, ...);
-/* A SIGINT handler while asking, before any change: says nothing was
- * changed and dies of the signal. */
-void ask_on_sigint(int sig);
 
 #endif

@@ -71,12 +71,6 @@ t_match "unknown option hint" "^Try 'fvm config --help'" "$T_ERR"
 t_run "unknown short option" 2 fvm-config -Z
 t_match "short option message" "^fvm-config: error: unknown option -Z" "$T_ERR"
 t_run "fvm help --man needs an applet" 2 fvm help --man
-# hooks for tests (docs/STYLE.md) stay out of the user manual
-if grep -l 'FVM_KILL' "$BUILD"/man/*.[15] >"$T_TMP/kill-pages"; then
-	t_fail "no test-only hook in the man pages" "$(tr '\n' ' ' <"$T_TMP/kill-pages")"
-else
-	t_ok "no test-only hook in the man pages"
-fi
 t_run "too many help arguments" 2 fvm help config help
 
 # configuration

@@ -12,20 +12,21 @@
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: store-tool CMD ARG...   (config from FVM_CONFIG)\n"
-	    "  image-create NAME SIZE   image-remove NAME   clone IMAGE VM\n"
-	    "  vm-remove NAME   rename FROM TO   resize NAME SIZE [shrink]\n"
-	    "  usage NAME       prints: exists size allocated\n"
-	    "  pool             prints: size used meta_size meta_used "
-	    "read_only needs_check\n"
-	    "  list PREFIX   exists NAME   path NAME   format NAME   spec "
-	    "NAME\n"
-	    "  bench-clone IMAGE N   N clone+remove rounds; prints the "
-	    "median and\n"
-	    "                        slowest clone in microseconds\n"
-	    "Errors: one line on stderr, exit status the fvm exit code.\n");
+	fprintf(stderr,
+		"usage: store-tool CMD ARG...   (config from FVM_CONFIG)\n"
+		"  image-create NAME SIZE   image-remove NAME   clone IMAGE "
+		"VM\n"
+		"  vm-remove NAME   rename FROM TO   resize NAME SIZE "
+		"[shrink]\n"
+		"  usage NAME       prints: exists size allocated\n"
+		"  pool             prints: size used meta_size meta_used "
+		"read_only needs_check\n"
+		"  list PREFIX   exists NAME   path NAME   format NAME   spec "
+		"NAME\n"
+		"  bench-clone IMAGE N   N clone+remove rounds; prints the "
+		"median and\n"
+		"                        slowest clone in microseconds\n"
+		"Errors: one line on stderr, exit status the fvm exit code.\n");
 	exit(2);
 }
 

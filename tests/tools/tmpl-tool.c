@@ -15,15 +15,18 @@
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: tmpl-tool expand FILE IMAGE N|base\n"
-	    "       tmpl-tool define URI FILE IMAGE N|base\n"
-	    "Expands FILE as fvm does for VM N of IMAGE on the dir backend\n"
-	    "(a qcow2 file disk under FVM_STORE_DIR, domain type qemu), with\n"
-	    "the config FVM_CONFIG names. define then defines it on URI with\n"
-	    "validation and undefines it again; libvirt's error is printed as\n"
-	    "it is, a schema error followed by what libvirt's parser says.\n");
+	fprintf(stderr, "usage: tmpl-tool expand FILE IMAGE N|base\n"
+			"       tmpl-tool define URI FILE IMAGE N|base\n"
+			"Expands FILE as fvm does for VM N of IMAGE on the dir "
+			"backend\n"
+			"(a qcow2 file disk under FVM_STORE_DIR, domain type "
+			"qemu), with\n"
+			"the config FVM_CONFIG names. define then defines it "
+			"on URI with\n"
+			"validation and undefines it again; libvirt's error is "
+			"printed as\n"
+			"it is, a schema error followed by what libvirt's "
+			"parser says.\n");
 	exit(2);
 }
 
@@ -109,10 +112,10 @@ static int define(const char *uri, const char *xml, const char *name)
 	}
 	printf("defined %s\n", name);
 	/* the test driver knows no NVRAM flag */
-	if (virDomainUndefineFlags(dom,
-				   VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-				       VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-				       VIR_DOMAIN_UNDEFINE_NVRAM) < 0 &&
+	if (virDomainUndefineFlags(
+		    dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+				 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+				 VIR_DOMAIN_UNDEFINE_NVRAM) < 0 &&
 	    virDomainUndefine(dom) < 0)
 		fprintf(stderr, "tmpl-tool: error: cannot undefine %s: %s\n",
 			name, virGetLastErrorMessage());

@@ -23,12 +23,14 @@ static void usage(void)
 		"  define FILE                  define, prints the name\n"
 		"  remove NAME                  destroy and undefine\n"
 		"  meta-set NAME N OWNER NOTE   title and description\n"
-		"  meta-get NAME                owner, activity, profile, note\n"
+		"  meta-get NAME                owner, activity, profile, "
+		"note\n"
 		"  list                         N IMAGE STATE NAME per VM\n"
 		"  mac NAME NET                 the domain's MAC on NET\n"
 		"  start|destroy|shutdown NAME\n"
 		"  wait NAME running|shutoff MS\n"
-		"The config is FVM_CONFIG's (or defaults); -c overrides its URI.\n"
+		"The config is FVM_CONFIG's (or defaults); -c overrides its "
+		"URI.\n"
 		"Exit codes are lib/err's.\n");
 	exit(FVM_EXIT_USAGE);
 }
@@ -67,19 +69,19 @@ static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
 	virDomainPtr d = NULL;
 	int rc = 0;
 
-#define NEED(n)                    \
-	do {                       \
-		if (argc != (n)) \
-			usage();   \
+#define NEED(n)                                                                \
+	do {                                                                   \
+		if (argc != (n))                                               \
+			usage();                                               \
 	} while (0)
 
 	if (strcmp(cmd, "dhcp-add") == 0) {
 		if (argc != 4 && argc != 5)
 			usage();
 		return dhcp_add(v, argv[1], argv[2], argv[3],
-				argc == 5 ? argv[4] : NULL) < 0
-			   ? fail()
-			   : 0;
+				argc == 5 ? argv[4] : NULL) < 0 ?
+			       fail() :
+			       0;
 	}
 	if (strcmp(cmd, "dhcp-remove") == 0) {
 		NEED(4);
@@ -188,8 +190,9 @@ static int run(struct virt *v, struct fvm_conf *c, int argc, char **argv)
 		free(mac);
 	} else if (strcmp(cmd, "wait") == 0) {
 		long ms;
-		int state = strcmp(argv[2], "running") == 0 ? VIR_DOMAIN_RUNNING
-							      : VIR_DOMAIN_SHUTOFF;
+		int state = strcmp(argv[2], "running") == 0 ?
+				    VIR_DOMAIN_RUNNING :
+				    VIR_DOMAIN_SHUTOFF;
 
 		if (!parse_int(argv[3], -1, 3600000, &ms))
 			usage();
