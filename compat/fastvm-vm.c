@@ -292,6 +292,21 @@ static int delete_one(const char *vm, int argc, char **argv, bool multi)
 	return rc;
 }
 
+static int keydist_one(const char *vm, int argc, char **argv, bool multi);
+
+/* start VM vm (named name), or say it failed as fast-vm does */
+static int start_named(const char *vm, const char *name)
+{
+	int rc = run_args("start", FVM_EXIT_FAIL, "-q", "--", vm, NULL);
+
+	if (rc)
+		pmsgs("err", vm,
+		      "failed to start VM %s, check syslog for more "
+		      "information",
+		      name);
+	return rc;
+}
+
 static int start_one(const char *vm, int argc, char **argv, bool multi)
 {
 	const char *then = argc >= 3 ? argv[2] : "",
@@ -322,13 +337,8 @@ static int start_one(const char *vm, int argc, char **argv, bool multi)
 		pmsgs("inf", vm,
 		      "starting VM %s and connecting to it serial console ...",
 		      r.name);
-		rc = run_args("start", FVM_EXIT_FAIL, "-q", "--", vm, NULL);
-		if (rc)
-			pmsgs("err", vm,
-			      "failed to start VM %s, check syslog for more "
-			      "information",
-			      r.name);
-		else
+		rc = start_named(vm, r.name);
+		if (!rc)
 			rc = run_args("console", FVM_EXIT_FAIL, "--", vm, NULL);
 	} else if (!strcmp(then, "ssh")) {
 		if (!*script && multi) {
@@ -339,19 +349,19 @@ static int start_one(const char *vm, int argc, char **argv, bool multi)
 			return FVM_EXIT_FAIL;
 		}
 		pmsgs("inf", vm, "starting VM %s", r.name);
-		rc = run_args("start", FVM_EXIT_FAIL, "-q", "--", vm, NULL);
-		if (rc)
-			pmsgs("err", vm,
-			      "failed to start VM %s, check syslog for more "
-			      "information",
-			      r.name);
-		else if (!(rc = wait_for_ssh(vm))) {
+		rc = start_named(vm, r.name);
+		if (!rc && !(rc = wait_for_ssh(vm))) {
 			if (*script && access(script, X_OK) == 0)
 				rc = run_script(vm, script);
 			else
 				rc = run_args("ssh", FVM_EXIT_FAIL, "--", vm,
 					      NULL);
 		}
+	} else if (!strcmp(then, "keydist")) {
+		pmsgs("inf", vm, "starting VM %s", r.name);
+		rc = start_named(vm, r.name);
+		if (!rc)
+			rc = keydist_one(vm, argc, argv, multi);
 	} else {
 		rc = fv_usage("start");
 	}

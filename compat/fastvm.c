@@ -119,12 +119,17 @@ static const struct usage_line fastvm_usage[] = {
 	{ "info", VMS, false },
 	{ "list", "[all|active|inactive [short]]", false },
 	{ "list_profiles", "[short]", true },
-	{ "start", VMS " [console|ssh [/path/to/custom/script]]", false },
+	{ "start", VMS " [console|keydist|ssh [/path/to/custom/script]]",
+	  false },
 	{ "stop", VMS " [graceful]", false },
 	{ "console", "VmNumber", false },
 	{ "keydist", VMS, false },
 	{ "ssh", VMS " [/path/to/custom/script]", false },
 	{ "scp",
+	  VMS " < vm:/remote/sourcefile|/local/sourcefile "
+	      "/local/destfile|vm:/remote/destfile ...>",
+	  false },
+	{ "rsync",
 	  VMS " < vm:/remote/sourcefile|/local/sourcefile "
 	      "/local/destfile|vm:/remote/destfile ...>",
 	  false },

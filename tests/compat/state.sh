@@ -68,7 +68,7 @@ t_eq "start 42: fast-vm's message" "[42][err] VM with number '42' is active" "$T
 t_run "start 43" 0 fast-vm start 43
 t_eq "start 43: fast-vm's message" "[43][inf] starting VM ${P}c7-43 (192.168.$S.43)" "$T_OUT"
 t_run "start 43 reboot exits 1" 1 fast-vm start 43 reboot
-t_eq "start with a bad word: start's usage" "fast-vm start $VMS [console|ssh [/path/to/custom/script]]" "$T_OUT"
+t_eq "start with a bad word: start's usage" "fast-vm start $VMS [console|keydist|ssh [/path/to/custom/script]]" "$T_OUT"
 t_run "start '43 50' console exits 1" 1 fast-vm start '43 50' console
 t_match "console: not with several VMs" \
 	'^\[50\]\[err\] When running start as part of multiple operations the console option is not available\.$' "$T_OUT"

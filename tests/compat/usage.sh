@@ -19,7 +19,7 @@ banner="== fast-vm version 1.7 (fvm $(fvm --version | cut -d' ' -f2)) =="
 t_run "fast-vm without action exits 1" 1 fast-vm
 t_eq "usage banner" "$banner" "$(printf '%s\n' "$T_OUT" | sed -n 1p)"
 t_eq "usage second line" "fast-vm <action> <options>" "$(printf '%s\n' "$T_OUT" | sed -n 2p)"
-t_lines "usage: banner, synopsis, 24 actions" 26 "$T_OUT"
+t_lines "usage: banner, synopsis, 25 actions" 27 "$T_OUT"
 t_eq "usage: first action is deprecated import_image" \
 	"(deprecated) fast-vm import_image ImageName <empty |PathToImage> PathToLibvirtXML [PathToHacksFile] [PathToDeleteHackFile]" \
 	"$(printf '%s\n' "$T_OUT" | sed -n 3p)"
@@ -28,6 +28,12 @@ t_eq "usage: create line" \
 	"$(printf '%s\n' "$T_OUT" | grep '^fast-vm create')"
 t_eq "usage: list line" "fast-vm list [all|active|inactive [short]]" \
 	"$(printf '%s\n' "$T_OUT" | grep '^fast-vm list')"
+# fast-vm 1.7's words for start and rsync, rsync right after scp
+t_eq "usage: start line" \
+	"fast-vm start <VmNumber|'VmNumber1 VmNumber2 ...'> [console|keydist|ssh [/path/to/custom/script]]" \
+	"$(printf '%s\n' "$T_OUT" | grep '^fast-vm start')"
+t_eq "usage: rsync after scp" "scp rsync" \
+	"$(printf '%s\n' "$T_OUT" | grep -A1 '^fast-vm scp' | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
 t_eq "usage: last line" "(deprecated) fast-vm compact_image ImageName" \
 	"$(printf '%s\n' "$T_OUT" | tail -n 1)"
 t_eq "usage on stdout only" "" "$T_ERR"

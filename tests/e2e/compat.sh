@@ -98,8 +98,8 @@ IP=192.168.$SUBNET.42
 printf '#!/bin/sh\necho "script got $1"\necho "second line"\n' >"$T_TMP/script.sh"
 chmod +x "$T_TMP/script.sh"
 t0=$(date +%s)
-# 43 boots beside 42: start N ssh without a script logs in (stdin at its end)
-timeout 400 fast-vm start 43 ssh >"$T_TMP/s43.out" 2>"$T_TMP/s43.err" </dev/null &
+# 43 boots beside 42: start N keydist waits for ssh, then hands out the key
+timeout 400 fast-vm start 43 keydist >"$T_TMP/s43.out" 2>"$T_TMP/s43.err" </dev/null &
 s43=$!
 t_run "fast-vm start 42 ssh SCRIPT" 0 timeout 400 fast-vm start 42 ssh "$T_TMP/script.sh"
 echo "# start 42 ssh SCRIPT: $(($(date +%s) - t0)) s"
@@ -111,11 +111,13 @@ t_eq "start ssh SCRIPT: fast-vm's lines" "[42][inf] starting VM $P$IMG-42
 [42]second line" "$T_OUT"
 rc43=0
 wait $s43 || rc43=$?
-t_eq "fast-vm start 43 ssh (a login) exits 0" 0 "$rc43"
-t_eq "start 43 ssh: fast-vm's lines" "[43][inf] starting VM $P$IMG-43
-[43][inf] checking the 192.168.$SUBNET.43 for active SSH connection (ctrl+c to interrupt)
-[43][inf] 
-[43]SSH ready" "$(cat "$T_TMP/s43.out")"
+t_eq "fast-vm start 43 keydist exits 0" 0 "$rc43"
+t_eq "start 43 keydist: fast-vm's first lines" "[43][inf] starting VM $P$IMG-43
+[43][inf] checking the 192.168.$SUBNET.43 for active SSH connection (ctrl+c to interrupt)" \
+	"$(sed -n 1,2p "$T_TMP/s43.out")"
+t_match "start 43 keydist: fast-vm's step" '^\[43\]\[inf\] Copy SSH key to VM$' "$(cat "$T_TMP/s43.out")"
+t_eq "start 43 keydist: fast-vm's last line" "Now try logging into the machine, with: fast-vm ssh 43" \
+	"$(tail -n 1 "$T_TMP/s43.out")"
 t_run "fast-vm stop 43" 0 fast-vm stop 43
 t_run "fast-vm ssh 42 SCRIPT" 0 fast-vm ssh 42 "$T_TMP/script.sh"
 t_eq "ssh SCRIPT: the script's lines after [42]" "[42]script got $IP
