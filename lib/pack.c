@@ -562,11 +562,12 @@ static struct archive *tar_new(void *ud, archive_write_callback *cb)
  * A package is two compressed streams, read as one tar: the manifest
  * entry, then disk.raw, the files and the tar's end. The manifest holds
  * the disk's SHA-256, which a thread computes while the second stream is
- * compressed and kept in memory, up to HOLD_MAX bytes: SHA-256 and the
- * codecs each keep a core busy, one after the other they take about
- * twice as long. Compressed images of a few GiB fit (the bench's 2 GiB
- * disk compresses to 292 MiB, of which the hash has long finished by the
- * time half is out); with more, writing waits for the hash once.
+ * compressed: SHA-256 and the codecs each keep a core busy, one after the
+ * other they take about twice as long. To a file, the second stream goes
+ * after room left for the first; to a pipe it is kept in memory, up to
+ * HOLD_MAX bytes: the bench's 2 GiB disk (454 MiB of data) compresses to
+ * 292 MiB, most of it out by the time its hash is done on two cores.
+ * Beyond that, writing waits for the hash once.
  */
 #define HOLD_MAX (256u << 20)
 
@@ -579,6 +580,8 @@ struct pack_job {
 	bool hashing;	/* hash made, not finished */
 	bool threaded;	/* in the thread (else done already) */
 	bool disk_done; /* the export bar has ended */
+	off_t room_at;	/* to a file: where the manifest's room starts */
+	size_t room;	/* its size (0: none, the other stream is held) */
 	bool failed;	/* the package is lost: no manifest any more */
 };
 
@@ -718,6 +721,60 @@ out:
 	return rc;
 }
 
+/*
+ * Writing to a file, the manifest's stream need not be held: room for it
+ * is left at the start, sized for its longest compressed form (the sum's
+ * value does not change the entry's length), and what it does not fill
+ * becomes padding every decoder skips.
+ */
+static int room_keep(struct pack_job *pj)
+{
+	char zeros[65];
+	struct sbuf b = SBUF_INIT;
+	int fd = pj->o->out_fd, fl = fcntl(fd, F_GETFL);
+	struct stat st;
+	off_t at;
+
+	if (fl < 0 || (fl & O_APPEND) || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || (at = lseek(fd, 0, SEEK_CUR)) < 0)
+		return 0;
+	memset(zeros, '0', 64);
+	zeros[64] = '\0';
+	if (manifest_tar(pj, zeros, &b) < 0) {
+		sbuf_release(&b);
+		return -1;
+	}
+	pj->room = stream_enc_bound(pj->o->codec, b.len) + STREAM_PAD_MIN;
+	pj->room = (pj->room + 511) & ~(size_t)511;
+	pj->room_at = at;
+	sbuf_release(&b);
+	if (lseek(fd, at + (off_t)pj->room, SEEK_SET) < 0)
+		return err_sys(FVM_EXIT_FAIL, "seek");
+	return 1;
+}
+
+/* the manifest into its room, then back to the end */
+static int room_fill(struct pack_job *pj)
+{
+	int fd = pj->o->out_fd;
+	off_t end = lseek(fd, 0, SEEK_CUR), at;
+
+	if (end < 0 || lseek(fd, pj->room_at, SEEK_SET) < 0)
+		return err_sys(FVM_EXIT_FAIL, "seek");
+	if (manifest_ready(pj) < 0)
+		return -1;
+	at = lseek(fd, 0, SEEK_CUR);
+	if (at < pj->room_at ||
+	    (size_t)(at - pj->room_at) > pj->room - STREAM_PAD_MIN)
+		return err_set(FVM_EXIT_FAIL, "the manifest outgrew its room");
+	if (stream_enc_pad(pj->o->codec, fd,
+			   pj->room - (size_t)(at - pj->room_at)) < 0)
+		return -1;
+	if (lseek(fd, end, SEEK_SET) < 0)
+		return err_sys(FVM_EXIT_FAIL, "seek");
+	return 0;
+}
+
 static int write_files(struct archive *a, const struct pack_out *o, time_t t)
 {
 	for (int i = 0; i < PACK_NFILES; i++) {
@@ -755,8 +812,13 @@ int pack_write(const struct pack_out *o)
 		if (manifest_ready(&pj) < 0)
 			goto out;
 	} else {
+		int room = room_keep(&pj);
+
+		if (room < 0)
+			goto out;
 		hash_start(&pj);
-		if (stream_enc_hold(enc, HOLD_MAX, manifest_ready, &pj) < 0)
+		if (!room &&
+		    stream_enc_hold(enc, HOLD_MAX, manifest_ready, &pj) < 0)
 			goto out;
 	}
 	a = tar_new(enc, enc_cb);
@@ -771,6 +833,8 @@ int pack_write(const struct pack_out *o)
 	}
 	rc = stream_enc_finish(enc);
 	enc = NULL;
+	if (rc == 0 && pj.room)
+		rc = room_fill(&pj);
 out:
 	if (rc < 0) {
 		pj.failed = true;

@@ -14,7 +14,9 @@
  * (the raw disk as a sparse entry: only data extents are stored) and, when
  * the image has them, config.xml, hacks.sh and delete-hacks.sh. The tar is
  * compressed by stream_enc: zstd (multi-threaded), xz (multi-threaded,
- * several blocks) or gzip.
+ * several blocks) or gzip, as two streams one after the other (the
+ * manifest entry; the rest), maybe with padding between them that
+ * decoders skip: every decoder reads them as one.
  */
 #define PACK_VERSION	  1
 #define PACK_MANIFEST	  "manifest.json"

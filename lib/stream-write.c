@@ -372,6 +372,57 @@ static int enc_out(struct stream_enc *e, const unsigned char *p, size_t len)
 	return 0;
 }
 
+size_t stream_enc_bound(enum stream_codec codec, size_t len)
+{
+	/* the libraries' bounds, plus the frame check and gzip's wrapper */
+	if (codec == STREAM_XZ)
+		return lzma_stream_buffer_bound(len) + 64;
+	if (codec == STREAM_ZSTD)
+		return ZSTD_compressBound(len) + 64;
+	return compressBound((uLong)len) + 64;
+}
+
+int stream_enc_pad(enum stream_codec codec, int fd, size_t len)
+{
+	unsigned char *p = xcalloc(1, len ? len : 1);
+	int rc;
+
+	if (len < STREAM_PAD_MIN || (codec == STREAM_XZ && len % 4) ||
+	    len > 65000) {
+		free(p);
+		return err_set(FVM_EXIT_FAIL, "no %s padding of %zu bytes",
+			       stream_codec_name(codec), len);
+	}
+	if (codec == STREAM_ZSTD) {
+		/* a skippable frame: magic 0x184D2A50, its length, zeros */
+		const unsigned char magic[4] = { 0x50, 0x2a, 0x4d, 0x18 };
+		uint32_t n = (uint32_t)(len - 8);
+
+		memcpy(p, magic, 4);
+		for (int i = 0; i < 4; i++)
+			p[4 + i] = (unsigned char)(n >> (8 * i));
+	} else if (codec == STREAM_GZIP) {
+		/* an empty member whose extra field ("FV", zeros) fills it */
+		size_t xlen = len - 22;
+		const unsigned char head[10] = { 0x1f, 0x8b, 8, 4, 0,
+						 0,    0,    0, 0, 0xff };
+
+		memcpy(p, head, 10);
+		p[10] = (unsigned char)xlen;
+		p[11] = (unsigned char)(xlen >> 8);
+		p[12] = 'F';
+		p[13] = 'V';
+		p[14] = (unsigned char)(xlen - 4);
+		p[15] = (unsigned char)((xlen - 4) >> 8);
+		/* an empty final deflate block; CRC-32 and size 0 follow */
+		p[12 + xlen] = 3;
+	}
+	/* xz: stream padding, zeros */
+	rc = write_all(fd, p, len);
+	free(p);
+	return rc;
+}
+
 int stream_level_check(enum stream_codec codec, int level)
 {
 	int lo = codec == STREAM_XZ ? 0 : 1;

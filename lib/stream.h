@@ -179,6 +179,15 @@ int stream_enc_hold(struct stream_enc *e, size_t cap, int (*ready)(void *ud),
 /* flush the end; the encoder is freed either way */
 int stream_enc_finish(struct stream_enc *e);
 void stream_enc_abort(struct stream_enc *e);
+/* The most bytes one stream of len bytes can take, however compressed. */
+size_t stream_enc_bound(enum stream_codec codec, size_t len);
+/*
+ * Write len bytes that decoders skip where a stream may follow: a zstd
+ * skippable frame, xz stream padding (len a multiple of 4), an empty gzip
+ * member with an extra field; STREAM_PAD_MIN to 65000 bytes.
+ */
+#define STREAM_PAD_MIN 26
+int stream_enc_pad(enum stream_codec codec, int fd, size_t len);
 /* "xz" "zst" "gz" as file name extensions; -1 for an unknown name */
 int stream_codec_parse(const char *name, enum stream_codec *c);
 const char *stream_codec_ext(enum stream_codec c);

@@ -51,7 +51,7 @@ for c in zstd:zst:--zstd xz:xz:-J gz:gz:-z; do
 	t_run "export -c $codec: image-verify" 0 fvm image-verify -q "back-$ext"
 done
 
-# through a pipe, the default codec
+# through a pipe (the second stream held in memory), the default codec
 fvm export -q img - >"$T_TMP/piped.tar.zst" 2>"$T_TMP/piped.err"
 t_eq "export to a pipe: no message" "" "$(cat "$T_TMP/piped.err")"
 check_package "$T_TMP/piped.tar.zst" --zstd
@@ -73,3 +73,10 @@ t_run "a package whose disk is not its manifest's" 1 fvm import bad "$T_TMP/bad.
 t_match "a package whose disk is not its manifest's: reason" \
 	"does not match its manifest's sha256" "$T_ERR"
 t_eq "a refused package leaves no image" "" "$(ls "$S/images" | grep bad)"
+
+# appending to a file (no room can be kept): the stream is held as for a pipe
+: >"$T_TMP/appended.tar.zst"
+t_run "export appending to a file" 0 sh -c "fvm export -q img - >>'$T_TMP/appended.tar.zst'"
+check_package "$T_TMP/appended.tar.zst" --zstd
+t_run "export appending: import" 0 fvm import -q appended "$T_TMP/appended.tar.zst"
+t_run "export appending: the same bytes" 0 cmp "$S/images/fastvm-appended.raw" "$D"
