@@ -387,8 +387,7 @@ int stream_enc_pad(enum stream_codec codec, int fd, size_t len)
 	unsigned char *p = xcalloc(1, len ? len : 1);
 	int rc;
 
-	if (len < STREAM_PAD_MIN || (codec == STREAM_XZ && len % 4) ||
-	    len > 65000) {
+	if (len < STREAM_PAD_MIN || codec == STREAM_XZ || len > 65000) {
 		free(p);
 		return err_set(FVM_EXIT_FAIL, "no %s padding of %zu bytes",
 			       stream_codec_name(codec), len);
@@ -417,7 +416,6 @@ int stream_enc_pad(enum stream_codec codec, int fd, size_t len)
 		/* an empty final deflate block; CRC-32 and size 0 follow */
 		p[12 + xlen] = 3;
 	}
-	/* xz: stream padding, zeros */
 	rc = write_all(fd, p, len);
 	free(p);
 	return rc;

@@ -183,8 +183,9 @@ void stream_enc_abort(struct stream_enc *e);
 size_t stream_enc_bound(enum stream_codec codec, size_t len);
 /*
  * Write len bytes that decoders skip where a stream may follow: a zstd
- * skippable frame, xz stream padding (len a multiple of 4), an empty gzip
- * member with an extra field; STREAM_PAD_MIN to 65000 bytes.
+ * skippable frame or an empty gzip member with an extra field;
+ * STREAM_PAD_MIN to 65000 bytes. Not for xz: its stream padding is
+ * valid, yet Python's lzma module stops reading there.
  */
 #define STREAM_PAD_MIN 26
 int stream_enc_pad(enum stream_codec codec, int fd, size_t len);

@@ -50,6 +50,11 @@ for c in zstd:zst:--zstd xz:xz:-J gz:gz:-z; do
 	t_eq "export -c $codec: the sha256 recorded" "$sum" "$(cut -d' ' -f1 "$S/images/fastvm-back-$ext.sha256")"
 	t_run "export -c $codec: image-verify" 0 fvm image-verify -q "back-$ext"
 done
+# Python's tarfile reads through every member and stream too
+for ext in xz gz; do
+	t_eq "python tarfile reads img.$ext" "manifest.json disk.raw" \
+		"$(python3 -c 'import sys, tarfile; print(*tarfile.open(sys.argv[1]).getnames())' "$T_TMP/img.$ext")"
+done
 
 # through a pipe (the second stream held in memory), the default codec
 fvm export -q img - >"$T_TMP/piped.tar.zst" 2>"$T_TMP/piped.err"
