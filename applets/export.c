@@ -313,7 +313,7 @@ int export_main(int argc, char **argv)
 		struct pack_out po = { 0 };
 
 		find_files(name, files);
-		rc = pack_scan_disk(fd, u.size, !opt.quiet, &sc);
+		rc = pack_scan_map(fd, u.size, !opt.quiet, &sc);
 		po.name = name;
 		po.disk_fd = fd;
 		po.size = u.size;

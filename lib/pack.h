@@ -2,6 +2,7 @@
 #ifndef FVM_PACK_H
 #define FVM_PACK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +14,9 @@
  * (the raw disk as a sparse entry: only data extents are stored) and, when
  * the image has them, config.xml, hacks.sh and delete-hacks.sh. The tar is
  * compressed by stream_enc: zstd (multi-threaded), xz (multi-threaded,
- * several blocks) or gzip.
+ * several blocks) or gzip, as two streams one after the other (the
+ * manifest entry; the rest), maybe with padding between them that
+ * decoders skip: every decoder reads them as one.
  */
 #define PACK_VERSION	  1
 #define PACK_MANIFEST	  "manifest.json"
@@ -55,6 +58,31 @@ struct pack_scan {
  * read whole. Chunks of zeros inside data are holes too.
  */
 int pack_scan_disk(int fd, uint64_t size, bool progress, struct pack_scan *sc);
+/* The same read, for the extents only: sc->sha256 stays empty. */
+int pack_scan_map(int fd, uint64_t size, bool progress, struct pack_scan *sc);
+
+/*
+ * The disk's SHA-256 from its extent map: only the extents are read, the
+ * rest is hashed as zeros, so the sum is pack_scan_disk's. Made to run in
+ * a thread of its own while the package is written: it records no error
+ * (err and err_off tell the caller what failed) and ends early, with err
+ * ECANCELED, once stop is set. The caller makes and finishes h.
+ */
+#define PACK_HASH_BUF (1024u * 1024)
+struct pack_hash {
+	int fd;
+	uint64_t size;
+	const struct pack_scan *scan;
+	struct stream_hash *h;
+	unsigned char *buf;    /* PACK_HASH_BUF bytes */
+	atomic_bool stop;      /* set by the caller: end early */
+	atomic_bool finished;  /* set at the end, either way */
+	_Atomic uint64_t done; /* bytes of the disk hashed so far */
+	int rc;		       /* pack_scan_hash's */
+	int err;	       /* errno; 0: the disk ended early */
+	uint64_t err_off;      /* where it failed */
+};
+int pack_scan_hash(struct pack_hash *j);
 void pack_scan_release(struct pack_scan *sc);
 
 struct pack_out {

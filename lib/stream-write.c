@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,6 +287,12 @@ struct stream_enc {
 	z_stream z;
 	ZSTD_CCtx *zc;
 	unsigned char *out;
+	/* stream_enc_hold: output kept in held until ready() */
+	int (*ready)(void *ud);
+	void *ready_ud;
+	unsigned char *held;
+	size_t held_len, hold_cap;
+	bool failed; /* ready() failed: nothing more goes out */
 };
 
 #define OUT_SIZE (1024u * 1024)
@@ -307,6 +314,111 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int stream_enc_hold(struct stream_enc *e, size_t cap, int (*ready)(void *ud),
+		    void *ud)
+{
+	/* one mapping, faulted in as it fills: no copies as it grows */
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return ready(ud);
+#ifdef MADV_HUGEPAGE
+	madvise(p, cap, MADV_HUGEPAGE); /* fewer faults; a hint only */
+#endif
+	e->held = p;
+	e->hold_cap = cap;
+	e->ready = ready;
+	e->ready_ud = ud;
+	return 0;
+}
+
+static void hold_unmap(struct stream_enc *e)
+{
+	if (e->held)
+		munmap(e->held, e->hold_cap);
+	e->held = NULL;
+	e->held_len = 0;
+}
+
+/* ready(), then what was held goes out and the rest straight to the fd */
+static int enc_release(struct stream_enc *e)
+{
+	int (*ready)(void *ud) = e->ready;
+	int rc;
+
+	e->ready = NULL;
+	if (ready(e->ready_ud) < 0) {
+		e->failed = true;
+		return -1;
+	}
+	rc = write_all(e->fd, e->held, e->held_len);
+	hold_unmap(e);
+	return rc;
+}
+
+static int enc_out(struct stream_enc *e, const unsigned char *p, size_t len)
+{
+	if (e->failed)
+		return -1;
+	if (e->ready && len > e->hold_cap - e->held_len && enc_release(e) < 0)
+		return -1;
+	if (!e->ready)
+		return write_all(e->fd, p, len);
+	memcpy(e->held + e->held_len, p, len);
+	e->held_len += len;
+	return 0;
+}
+
+size_t stream_enc_bound(enum stream_codec codec, size_t len)
+{
+	/* the libraries' bounds, plus the frame check and gzip's wrapper */
+	if (codec == STREAM_XZ)
+		return lzma_stream_buffer_bound(len) + 64;
+	if (codec == STREAM_ZSTD)
+		return ZSTD_compressBound(len) + 64;
+	return compressBound((uLong)len) + 64;
+}
+
+int stream_enc_pad(enum stream_codec codec, int fd, size_t len)
+{
+	unsigned char *p = xcalloc(1, len ? len : 1);
+	int rc;
+
+	if (len < STREAM_PAD_MIN || codec == STREAM_XZ || len > 65000) {
+		free(p);
+		return err_set(FVM_EXIT_FAIL, "no %s padding of %zu bytes",
+			       stream_codec_name(codec), len);
+	}
+	if (codec == STREAM_ZSTD) {
+		/* a skippable frame: magic 0x184D2A50, its length, zeros */
+		const unsigned char magic[4] = { 0x50, 0x2a, 0x4d, 0x18 };
+		uint32_t n = (uint32_t)(len - 8);
+
+		memcpy(p, magic, 4);
+		for (int i = 0; i < 4; i++)
+			p[4 + i] = (unsigned char)(n >> (8 * i));
+	} else if (codec == STREAM_GZIP) {
+		/* an empty member whose extra field ("FV", zeros) fills it */
+		size_t xlen = len - 22;
+		const unsigned char head[10] = { 0x1f, 0x8b, 8, 4, 0,
+						 0,    0,    0, 0, 0xff };
+
+		memcpy(p, head, 10);
+		p[10] = (unsigned char)xlen;
+		p[11] = (unsigned char)(xlen >> 8);
+		p[12] = 'F';
+		p[13] = 'V';
+		p[14] = (unsigned char)(xlen - 4);
+		p[15] = (unsigned char)((xlen - 4) >> 8);
+		/* an empty final deflate block; CRC-32 and size 0 follow */
+		p[12 + xlen] = 3;
+	}
+	rc = write_all(fd, p, len);
+	free(p);
+	return rc;
 }
 
 int stream_level_check(enum stream_codec codec, int level)
@@ -390,8 +502,7 @@ static int enc_run(struct stream_enc *e, const void *buf, size_t len,
 			if (r != LZMA_OK && r != LZMA_STREAM_END)
 				return err_set(FVM_EXIT_FAIL,
 					       "xz encoder error %d", r);
-			if (write_all(e->fd, e->out,
-				      OUT_SIZE - e->lz.avail_out) < 0)
+			if (enc_out(e, e->out, OUT_SIZE - e->lz.avail_out) < 0)
 				return -1;
 			if (r == LZMA_STREAM_END ||
 			    (!finish && e->lz.avail_in == 0))
@@ -410,7 +521,7 @@ static int enc_run(struct stream_enc *e, const void *buf, size_t len,
 			if (ZSTD_isError(r))
 				return err_set(FVM_EXIT_FAIL, "zstd: %s",
 					       ZSTD_getErrorName(r));
-			if (write_all(e->fd, e->out, ob.pos) < 0)
+			if (enc_out(e, e->out, ob.pos) < 0)
 				return -1;
 			if (finish ? r == 0 : ib.pos == ib.size)
 				return 0;
@@ -426,7 +537,7 @@ static int enc_run(struct stream_enc *e, const void *buf, size_t len,
 		r = deflate(&e->z, finish ? Z_FINISH : Z_NO_FLUSH);
 		if (r == Z_STREAM_ERROR)
 			return err_set(FVM_EXIT_FAIL, "gzip encoder error");
-		if (write_all(e->fd, e->out, OUT_SIZE - e->z.avail_out) < 0)
+		if (enc_out(e, e->out, OUT_SIZE - e->z.avail_out) < 0)
 			return -1;
 		if (r == Z_STREAM_END || (!finish && e->z.avail_in == 0))
 			return 0;
@@ -460,12 +571,16 @@ void stream_enc_abort(struct stream_enc *e)
 	else
 		deflateEnd(&e->z);
 	free(e->out);
+	hold_unmap(e);
 	free(e);
 }
 
 int stream_enc_finish(struct stream_enc *e)
 {
 	int rc = enc_run(e, NULL, 0, true);
+
+	if (rc == 0 && e->ready)
+		rc = enc_release(e);
 
 	stream_enc_abort(e);
 	return rc;

@@ -165,9 +165,30 @@ struct stream_enc *stream_enc_new(enum stream_codec codec, int level,
  * (xz 0-9, zstd 1-19, gzip 1-9) */
 int stream_level_check(enum stream_codec codec, int level);
 int stream_enc_write(struct stream_enc *e, const void *buf, size_t len);
+/*
+ * Keep the compressed output in memory instead of writing it, up to cap
+ * bytes: when more comes, or at stream_enc_finish at the latest,
+ * ready(ud) is called first (it may write to the fd: whatever has to come
+ * before this stream), then what was held is written and the rest goes
+ * straight to the fd. ready failing (-1, error recorded) fails the write
+ * and every later one. Without the memory, ready is called at once (its
+ * result returned) and the output is not held.
+ */
+int stream_enc_hold(struct stream_enc *e, size_t cap, int (*ready)(void *ud),
+		    void *ud);
 /* flush the end; the encoder is freed either way */
 int stream_enc_finish(struct stream_enc *e);
 void stream_enc_abort(struct stream_enc *e);
+/* The most bytes one stream of len bytes can take, however compressed. */
+size_t stream_enc_bound(enum stream_codec codec, size_t len);
+/*
+ * Write len bytes that decoders skip where a stream may follow: a zstd
+ * skippable frame or an empty gzip member with an extra field;
+ * STREAM_PAD_MIN to 65000 bytes. Not for xz: its stream padding is
+ * valid, yet Python's lzma module stops reading there.
+ */
+#define STREAM_PAD_MIN 26
+int stream_enc_pad(enum stream_codec codec, int fd, size_t len);
 /* "xz" "zst" "gz" as file name extensions; -1 for an unknown name */
 int stream_codec_parse(const char *name, enum stream_codec *c);
 const char *stream_codec_ext(enum stream_codec c);
