@@ -190,12 +190,21 @@ $(BUILD)/man/fvm-%.1: $(BUILD)/bin/fvm
 $(BUILD)/man/fvm.1: man/fvm.1.in $(BUILD)/bin/fvm
 	@mkdir -p $(dir $@)
 	$(Q)$(BUILD)/bin/fvm help --man-list > $@.list
+	$(Q)$(BUILD)/bin/fvm help --env > $@.env
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/@APPLETS@/{r $@.list' -e 'd}' \
-		man/fvm.1.in > $@.tmp && mv $@.tmp $@ && rm -f $@.list
+		-e '/@ENVIRONMENT@/{r $@.env' -e 'd}' \
+		man/fvm.1.in > $@.tmp && mv $@.tmp $@ && rm -f $@.list $@.env
 
-$(BUILD)/man/fvm.conf.5 $(MAN_PERSONALITY): $(BUILD)/man/%: man/%.in
+$(MAN_PERSONALITY): $(BUILD)/man/%: man/%.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+# its keys come from lib/conf.c's table
+$(BUILD)/man/fvm.conf.5: man/fvm.conf.5.in $(BUILD)/bin/fvm
+	@mkdir -p $(dir $@)
+	$(Q)$(BUILD)/bin/fvm help --conf-keys > $@.keys
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e '/@KEYS@/{r $@.keys' -e 'd}' \
+		man/fvm.conf.5.in > $@.tmp && mv $@.tmp $@ && rm -f $@.keys
 
 # Stamps, rewritten when what they hold changes, so that make rebuilds what
 # depends on it: the flags (CPPFLAGS, CFLAGS, LDFLAGS, HARDEN, ...; not

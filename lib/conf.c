@@ -70,28 +70,14 @@ static const char *check_set(const char *v)
  * fvm.conf(5) that does not repeat the default.
  */
 #define F_(f) offsetof(struct fvm_conf, f)
-#define STR(k, f, d, chk, fl, doc)                                             \
-	{                                                                      \
-		k, CONF_T_STR, F_(f), d, NULL, 0, 0, chk, fl, doc              \
-	}
-#define INT(k, f, d, lo, hi, fl, doc)                                          \
-	{                                                                      \
-		k, CONF_T_INT, F_(f), d, NULL, lo, hi, NULL, fl, doc           \
-	}
-#define BOOL(k, f, d, fl, doc)                                                 \
-	{                                                                      \
-		k, CONF_T_BOOL, F_(f), d, NULL, 0, 0, NULL, fl, doc            \
-	}
-#define WORD(k, f, d, w, fl, doc)                                              \
-	{                                                                      \
-		k, CONF_T_WORD, F_(f), d, w, 0, 0, NULL, fl, doc               \
-	}
-#define RANGE(k, f, d, lo, hi, fl, doc)                                        \
-	{                                                                      \
-		k, CONF_T_RANGE, F_(f), d, NULL, lo, hi, NULL, fl, doc         \
-	}
-#define FV CONF_FASTVM
 /* clang-format off */
+#define KEY_(k, t, f, d, w, lo, hi, chk, fl, doc) { k, t, F_(f), d, w, lo, hi, chk, fl, doc }
+#define STR(k, f, d, chk, fl, doc) KEY_(k, CONF_T_STR, f, d, NULL, 0, 0, chk, fl, doc)
+#define INT(k, f, d, lo, hi, fl, doc) KEY_(k, CONF_T_INT, f, d, NULL, lo, hi, NULL, fl, doc)
+#define BOOL(k, f, d, fl, doc) KEY_(k, CONF_T_BOOL, f, d, NULL, 0, 0, NULL, fl, doc)
+#define WORD(k, f, d, w, fl, doc) KEY_(k, CONF_T_WORD, f, d, w, 0, 0, NULL, fl, doc)
+#define RANGE(k, f, d, lo, hi, fl, doc) KEY_(k, CONF_T_RANGE, f, d, NULL, lo, hi, NULL, fl, doc)
+#define FV CONF_FASTVM
 const struct conf_key conf_table[] = {
 	STR("VM_PREFIX", vm_prefix, "fastvm-", check_name, FV, "Prefix of domain and disk names: letters, digits and ._+-, 64 at most."),
 	STR("LIBVIRT_NETWORK", libvirt_network, "fastvm-nat", check_name, FV, "libvirt NAT network of the VMs."),
@@ -133,6 +119,7 @@ const struct conf_env conf_env_table[] = {
 };
 /* clang-format on */
 #undef F_
+#undef KEY_
 #undef STR
 #undef INT
 #undef BOOL

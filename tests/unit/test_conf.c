@@ -3,7 +3,18 @@
 
 #include "../../lib/conf.h"
 #include "../../lib/err.h"
+#include "../../lib/util.h"
 #include "unit.h"
+
+/* conf_get's value, kept until the next call */
+static const char *conf_get_tmp(const struct fvm_conf *c, const char *key)
+{
+	static char *v;
+
+	free(v);
+	v = conf_get(c, key);
+	return v;
+}
 
 static int parse(struct fvm_conf *c, const char *text)
 {
@@ -87,6 +98,104 @@ static void test_connect(void)
 	conf_release(&c);
 }
 
+/* The table: each key reads back its default, and each rule refuses a
+ * bad value with one line naming the file, line and key. */
+static void test_table(void)
+{
+	struct fvm_conf d, c;
+	size_t n = 0;
+
+	conf_defaults(&d);
+	for (const struct conf_key *k = conf_table; k->name; k++, n++) {
+		char *def = conf_get(&d, k->name);
+		char *line = conf_assignment(k->name, def);
+		char *name =
+			xasprintf("%s: its default '%s' parses", k->name, def);
+		/* values a rule of each type refuses */
+		const char *bad[] = { "", "-bad/", "x", "maybe", "9" };
+		int refused = 0;
+
+		CHECK_INT(name, 0, parse(&c, line));
+		free(name);
+		name = xasprintf("%s: reads back as its default", k->name);
+		CHECK_STR(name, def, conf_get_tmp(&c, k->name));
+		free(name);
+		conf_release(&c);
+		CHECK("the key is found", conf_key_find(k->name) == k);
+		CHECK("the key has a line of documentation",
+		      k->doc && *k->doc && !strchr(k->doc, '\n'));
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *text = xasprintf("%s='%s'\n", k->name, bad[i]);
+			char *start =
+				xasprintf("/etc/fast-vm.conf:1: %s ", k->name);
+
+			if (parse(&c, text) < 0) {
+				refused++;
+				name = xasprintf("%s: '%s' refused in a line "
+						 "naming file, line and key",
+						 k->name, bad[i]);
+				CHECK(name,
+				      str_starts(err_msg(), start) &&
+					      !strchr(err_msg(), '\n') &&
+					      err_code() == FVM_EXIT_USAGE);
+				free(name);
+			}
+			conf_release(&c);
+			free(text);
+			free(start);
+		}
+		if (k->type != CONF_T_STR || k->check) {
+			name = xasprintf("%s: its rule refuses bad values",
+					 k->name);
+			CHECK(name, refused > 0);
+			free(name);
+		}
+		free(line);
+		free(def);
+	}
+	CHECK("the table has the keys", n >= 21);
+	CHECK("an unknown key is not found", conf_key_find("NOPE") == NULL);
+	CHECK("an unknown key has no value", conf_get(&d, "NOPE") == NULL);
+	conf_release(&d);
+
+	CHECK_STR("a choice's message lists the choices",
+		  "must be auto, kvm or qemu",
+		  conf_check(conf_key_find("FVM_DOMAIN_TYPE"), "xen"));
+	CHECK_STR("two choices' message", "must be lvm or dir",
+		  conf_check(conf_key_find("FVM_STORAGE"), "zfs"));
+	CHECK_STR("a number's message", "must be a number from 0 to 100",
+		  conf_check(conf_key_find("FVM_POOL_WATERMARK"), "101"));
+	CHECK("thin pool name: a plain one",
+	      !conf_check_lvm_name("vg_0.a+b-c"));
+	CHECK("thin pool name: lvm's own refused",
+	      conf_check_lvm_name("snapshot") != NULL);
+	CHECK("thin pool name: a blank refused",
+	      conf_check_lvm_name("my vg") != NULL);
+	CHECK("thin pool name: a leading - refused",
+	      conf_check_lvm_name("-vg") != NULL);
+	{
+		char longname[129];
+
+		memset(longname, 'a', 128);
+		longname[128] = '\0';
+		CHECK_STR("thin pool name: 128 characters refused",
+			  "must be 127 characters at most",
+			  conf_check_lvm_name(longname));
+		longname[127] = '\0';
+		CHECK("thin pool name: 127 characters",
+		      !conf_check_lvm_name(longname));
+	}
+	/* the environment's table sets its fields */
+	setenv("FVM_USER_DIR", "/u/dir", 1);
+	conf_defaults(&d);
+	CHECK_STR("FVM_USER_DIR from the environment", "/u/dir", d.user_dir);
+	conf_release(&d);
+	unsetenv("FVM_USER_DIR");
+	for (const struct conf_env *e = conf_env_table; e->name; e++)
+		CHECK("an environment variable has a line of documentation",
+		      e->doc && *e->doc && !strchr(e->doc, '\n'));
+}
+
 int main(void)
 {
 	struct fvm_conf c;
@@ -96,6 +205,7 @@ int main(void)
 	unsetenv("FVM_USER_DIR");
 	unsetenv("FVM_SYSTEM_DIR");
 	test_connect();
+	test_table();
 
 	CHECK_INT("empty file parses", 0, parse(&c, ""));
 	CHECK_STR("default VM_PREFIX", "fastvm-", c.vm_prefix);
