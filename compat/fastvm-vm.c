@@ -404,14 +404,11 @@ static int stop_one(const char *vm, int argc, char **argv, bool multi)
 
 static int console_one(const char *vm, int argc, char **argv, bool multi)
 {
-	struct vmref r;
-
 	(void)argc;
 	(void)argv;
 	(void)multi;
-	if (check_vm(vm, "inactive", &r))
+	if (check_vm(vm, "inactive", NULL))
 		return FVM_EXIT_FAIL;
-	vmref_release(&r);
 	return run_args("console", FVM_EXIT_FAIL, "--", vm, NULL);
 }
 
@@ -425,16 +422,14 @@ static int fv_console(int argc, char **argv)
 
 static int keydist_one(const char *vm, int argc, char **argv, bool multi)
 {
-	struct vmref r;
 	char *key;
 	int rc;
 
 	(void)argc;
 	(void)argv;
 	(void)multi;
-	if (check_vm(vm, "inactive", &r))
+	if (check_vm(vm, "inactive", NULL))
 		return FVM_EXIT_FAIL;
-	vmref_release(&r);
 	key = guestssh_key(&fv_conf);
 	if (!key) {
 		key = guestssh_new_key_path(&fv_conf);
@@ -468,7 +463,6 @@ static int keydist_one(const char *vm, int argc, char **argv, bool multi)
 static int ssh_one(const char *vm, int argc, char **argv, bool multi)
 {
 	const char *script = argc >= 3 ? argv[2] : "";
-	struct vmref r;
 	struct strv a;
 	int rc;
 
@@ -478,9 +472,8 @@ static int ssh_one(const char *vm, int argc, char **argv, bool multi)
 		      "for SSH must be specified.");
 		return FVM_EXIT_FAIL;
 	}
-	if (check_vm(vm, "inactive", &r))
+	if (check_vm(vm, "inactive", NULL))
 		return FVM_EXIT_FAIL;
-	vmref_release(&r);
 	rc = wait_for_ssh(vm);
 	if (rc)
 		return rc;
@@ -504,14 +497,12 @@ static int ssh_one(const char *vm, int argc, char **argv, bool multi)
  * own arguments with vm: for the VM */
 static int copy_one(const char *vm, int argc, char **argv, bool multi)
 {
-	struct vmref r;
 	struct strv a;
 	int rc;
 
 	(void)multi;
-	if (check_vm(vm, "inactive", &r))
+	if (check_vm(vm, "inactive", NULL))
 		return FVM_EXIT_FAIL;
-	vmref_release(&r);
 	if (argc < 4 || !*argv[3]) {
 		pmsgs("err", vm,
 		      "%s requires a sourcepath and destination path to copy",
@@ -639,14 +630,11 @@ static int info_one(const char *vm, int argc, char **argv, bool multi)
 
 static int compact_one(const char *vm, int argc, char **argv, bool multi)
 {
-	struct vmref r;
-
 	(void)argc;
 	(void)argv;
 	(void)multi;
-	if (check_vm(vm, "active", &r))
+	if (check_vm(vm, "active", NULL))
 		return FVM_EXIT_FAIL;
-	vmref_release(&r);
 	pmsgs("ok", vm, "Compacting disk of VM %s ....", vm);
 	return run_args("compact", FVM_EXIT_FAIL, "-q", "--", vm, NULL);
 }

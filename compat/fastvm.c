@@ -398,11 +398,20 @@ int vm_lookup(const char *arg, struct vmref *r)
 /*
  * fast-vm's check_vm_number: VM arg exists and is not in the state the
  * action cannot work on ("active": running, "inactive": stopped). 0 with
- * r filled, else 1 after fast-vm's message.
+ * r filled (r NULL: the check only), else 1 after fast-vm's message.
  */
 int check_vm(const char *arg, const char *forbidden, struct vmref *r)
 {
-	int rc = vm_lookup(arg, r);
+	struct vmref own;
+	int rc;
+
+	if (!r) {
+		rc = check_vm(arg, forbidden, &own);
+		if (!rc)
+			vmref_release(&own);
+		return rc;
+	}
+	rc = vm_lookup(arg, r);
 
 	if (rc < 0)
 		return FVM_EXIT_FAIL;
